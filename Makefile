@@ -1,0 +1,69 @@
+# Vermilion: `make run` serves the site, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+export VERMILION_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test test-fast test-scaled lint format install install-test seed bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Installs are stamped so `make run` is quick the second time; the stamp depends on the pins.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/constraints.txt
+	$(BIN)/pip install -q -c requirements/constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/vermilion migrate --noinput
+	$(BIN)/vermilion collectstatic --noinput -v 0
+	$(BIN)/vermilion seed --demo --if-empty
+	$(BIN)/vermilion serve --host $(HOST) --port $(PORT)
+
+seed: install
+	$(BIN)/vermilion migrate --noinput
+	$(BIN)/vermilion seed --demo --if-empty
+
+# The whole suite on SQLite; then, where PostgreSQL and Redis answer (CI), again on them.
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q
+	@$(BIN)/python scripts/scaled_check.py; status=$$?; \
+	if [ $$status -eq 0 ]; then $(MAKE) --no-print-directory test-scaled; \
+	elif [ $$status -ne 1 ]; then exit $$status; fi
+
+test-fast: install-test
+	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -x
+
+PG_URL    ?= postgres://postgres@127.0.0.1:5432/vermilion
+REDIS_URL ?= redis://127.0.0.1:6379/15
+test-scaled: install-test
+	VERMILION_DATA_DIR=$(CURDIR)/var/test-scaled \
+	VERMILION_DATABASE_URL=$(PG_URL) VERMILION_REDIS_URL=$(REDIS_URL) \
+	VERMILION_REQUIRE_SCALED=$${VERMILION_REQUIRE_SCALED:-0} \
+	$(BIN)/pytest -q
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-test
+	$(BIN)/python bench/api_latency.py
+
+clean:
+	rm -rf var/test var/test-scaled

@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from vermilion.core import jobs
+
+
+class Command(BaseCommand):
+    help = "Run a background worker (many may run at once, on one machine or several)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--burst", action="store_true", help="Run due jobs, then exit.")
+        parser.add_argument("--poll", type=float, default=None, help="Idle poll interval (s).")
+
+    def handle(self, *args, burst=False, poll=None, **options):
+        if burst:
+            ran = jobs.run_pending()
+            self.stdout.write(f"ran {ran} job(s)")
+            return
+        jobs.work_forever(poll)

@@ -1,0 +1,38 @@
+"""How a media item is shown through the API (shared by notes, avatars and the web app)."""
+
+from __future__ import annotations
+
+from django.core.files.storage import storages
+
+from .models import Media
+
+
+def rendition_url(path: str) -> str:
+    return storages["default"].url(path)
+
+
+def media_urls(media: Media) -> dict[str, str]:
+    """Public URLs of the ready renditions; the original is never listed."""
+    if media.status != Media.Status.READY:
+        return {}
+    return {name: rendition_url(r["path"]) for name, r in (media.renditions or {}).items()}
+
+
+def media_dict(media: Media) -> dict:
+    data = {
+        "id": str(media.id),
+        "kind": media.kind,
+        "status": media.status,
+        "width": media.width,
+        "height": media.height,
+        "aspect_ratio": media.aspect_ratio,
+        "blurhash": media.blurhash or None,
+        "dominant_color": media.dominant_color or None,
+        "alt_text": media.alt_text,
+        "duration_ms": media.duration_ms,
+        "progress": media.progress,
+        "urls": media_urls(media),
+        "error": media.error or None,
+        "created_at": media.created_at,
+    }
+    return data
