@@ -1,0 +1,53 @@
+"""Who may see which notes. Every read of notes, in every app, starts from here."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from vermilion.accounts.models import Block, Follow
+from vermilion.core.errors import NotFound
+
+from .models import Note, Visibility
+
+
+def visible_notes_for(viewer) -> QuerySet[Note]:
+    """Notes ``viewer`` (a User or None for anonymous) may see.
+
+    - anonymous: public notes;
+    - signed in: public notes, followers-only notes of people they follow, all their own;
+      never notes of someone they block or who blocks them;
+    - staff: everything (moderation).
+    """
+    qs = Note.objects.all()
+    if viewer is None:
+        return qs.filter(visibility=Visibility.PUBLIC, author__is_active=True)
+    if viewer.is_staff:
+        return qs
+    followees = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
+    blocked = Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")
+    blockers = Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")
+    return (
+        qs.filter(
+            Q(author_id=viewer.pk)
+            | Q(visibility=Visibility.PUBLIC, author__is_active=True)
+            | Q(visibility=Visibility.FOLLOWERS, author_id__in=followees, author__is_active=True)
+        )
+        .exclude(author_id__in=blocked)
+        .exclude(author_id__in=blockers)
+    )
+
+
+def can_view(viewer, note: Note) -> bool:
+    return visible_notes_for(viewer).filter(pk=note.pk).exists()
+
+
+def get_visible_note(viewer, note_id) -> Note:
+    """The note if ``viewer`` may see it; otherwise NotFound (never reveal that it exists)."""
+    try:
+        note_id = int(note_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such note.")
+    note = visible_notes_for(viewer).select_related("author").filter(pk=note_id).first()
+    if note is None:
+        raise NotFound("No such note.")
+    return note
