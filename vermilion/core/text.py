@@ -12,9 +12,11 @@ import unicodedata
 import regex
 
 _GRAPHEME = regex.compile(r"\X")
-# Hashtags: letters (any script), marks, digits, underscore; ended by anything else,
-# including the fullwidth '＃' form, which we accept as a start too.
-HASHTAG_RE = regex.compile(r"(?:^|(?<=[^\p{L}\p{M}\p{N}_&/]))[#＃]([\p{L}\p{M}\p{N}_]{1,50})")
+# Hashtags: letters (any script), marks, digits, underscore; ended by anything else (a space,
+# punctuation, or a closing '#' as in Weibo-style "#火锅#"). The fullwidth '＃' starts one too.
+# Chinese runs on without spaces ("还有#火锅"), so only a Latin letter, digit or URL-ish
+# character right before '#' (a#b, &#123;, /page#top) stops it from being a tag.
+HASHTAG_RE = regex.compile(r"(?:^|(?<=[^A-Za-z0-9_&/#＃]))[#＃]([\p{L}\p{M}\p{N}_]{1,50})")
 MENTION_RE = regex.compile(r"(?:^|(?<=[^\p{L}\p{N}_@]))@([A-Za-z0-9_]{3,30})\b")
 _CONTROL = regex.compile(r"[\p{Cc}--[\n\t]]", flags=regex.V1)
 
