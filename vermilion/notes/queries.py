@@ -37,15 +37,26 @@ def visible_notes_for(viewer) -> QuerySet[Note]:
     )
 
 
+def parse_id(value) -> int | None:
+    """A positive 64-bit id from an int or a string of ASCII digits; None for anything else
+    (so a malformed or out-of-range id is a clean "not found", never a database error)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number < 2**63 else None
+
+
 def can_view(viewer, note: Note) -> bool:
     return visible_notes_for(viewer).filter(pk=note.pk).exists()
 
 
 def get_visible_note(viewer, note_id) -> Note:
     """The note if ``viewer`` may see it; otherwise NotFound (never reveal that it exists)."""
-    try:
-        note_id = int(note_id)
-    except (TypeError, ValueError):
+    note_id = parse_id(note_id)
+    if note_id is None:
         raise NotFound("No such note.")
     note = visible_notes_for(viewer).select_related("author").filter(pk=note_id).first()
     if note is None:

@@ -1,0 +1,123 @@
+"""Every write to media goes through here: uploads and edits.
+
+An upload is validated on the request (size, real format from the bytes, pixel count from the
+header), stored privately, and acknowledged only once the original, the ``Media`` row and its
+processing job are all durable. The expensive decoding happens later in ``tasks.py``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import transaction
+
+from vermilion.core import jobs, ratelimit
+from vermilion.core.errors import Forbidden, Invalid, TooLarge
+from vermilion.core.ids import new_id
+from vermilion.core.text import clean, grapheme_len
+
+from . import images, tasks
+from .models import Media
+
+MAX_ALT_TEXT_CHARS = 500
+
+
+def create_image_upload(owner, uploaded_file: IO[bytes] | File, *, alt_text: str = "") -> Media:
+    """Accept an image upload from ``owner`` and queue its processing.
+
+    The file's name and declared content type are ignored: only its bytes decide what it is.
+    """
+    ratelimit.hit("upload", str(owner.pk))
+    alt_text = _clean_alt_text(alt_text)
+    with _bounded_copy(uploaded_file) as (spool, size):
+        info = images.inspect(spool)
+        media_id = new_id()
+        private = storages["private"]
+        spool.seek(0)
+        # Named after the id (never the client's file name), in the private storage only.
+        stored_path = private.save(original_path(media_id, info.format), File(spool))
+        try:
+            with transaction.atomic():
+                media = Media.objects.create(
+                    id=media_id,
+                    owner=owner,
+                    kind=Media.Kind.IMAGE,
+                    status=Media.Status.PROCESSING,
+                    original_path=stored_path,
+                    original_format=info.format,
+                    original_bytes=size,
+                    alt_text=alt_text,
+                )
+                jobs.enqueue(tasks.PROCESS_IMAGE, media_id=media.id)
+        except BaseException:
+            # No row points at the file: don't leave it behind.
+            private.delete(stored_path)
+            raise
+    return media
+
+
+def original_path(media_id: int, fmt: str) -> str:
+    return f"originals/{media_id}.{images.EXTENSIONS[fmt]}"
+
+
+def update_media(actor, media: Media, *, alt_text: str | None = None) -> Media:
+    """Owner-only edits (the alt text; the pixels never change after upload)."""
+    if actor is None or actor.pk != media.owner_id:
+        raise Forbidden("Only the owner can edit this media.")
+    if alt_text is not None:
+        media.alt_text = _clean_alt_text(alt_text)
+        media.save(update_fields=["alt_text"])
+    return media
+
+
+def _clean_alt_text(text: str | None) -> str:
+    text = clean(text or "")
+    # The column holds 500 code points; counting graphemes alone would let a string of
+    # combined emoji past the check and into a database error.
+    if grapheme_len(text) > MAX_ALT_TEXT_CHARS or len(text) > MAX_ALT_TEXT_CHARS:
+        raise Invalid(f"Alt text is at most {MAX_ALT_TEXT_CHARS} characters.", field="alt_text")
+    return text
+
+
+@contextmanager
+def _bounded_copy(uploaded_file: IO[bytes] | File) -> Iterator[tuple[IO[bytes], int]]:
+    """Copy an upload into a spooled temporary file, refusing it past the size limit.
+
+    Reads at most one chunk beyond the limit whatever size the client claimed, so a lying
+    or endless upload cannot fill memory or disk here.
+    """
+    source = uploaded_file if hasattr(uploaded_file, "chunks") else File(uploaded_file)
+    limit = settings.MAX_IMAGE_UPLOAD_BYTES
+    declared = getattr(source, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise file_too_large()
+    with tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as spool:
+        size = 0
+        for chunk in source.chunks():
+            size += len(chunk)
+            if size > limit:
+                raise file_too_large()
+            spool.write(chunk)
+        if size == 0:
+            raise Invalid("The file is empty.", field="file")
+        spool.seek(0)
+        yield spool, size
+
+
+def file_too_large() -> TooLarge:
+    limit = settings.MAX_IMAGE_UPLOAD_BYTES
+    return TooLarge(f"This file is too large. The limit is {_human_bytes(limit)}.", field="file")
+
+
+def _human_bytes(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.3g} MB"
+    if count >= 1024:
+        return f"{count / 1024:.3g} KB"
+    return f"{count} bytes"

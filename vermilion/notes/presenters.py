@@ -1,0 +1,116 @@
+"""Turning notes into API dicts with a constant number of queries, whatever the page size.
+
+``note_dicts`` loads everything a page needs in a fixed set of batch queries:
+attachments+media (1), hashtags (1), mentions (1), author and avatar (0-2: none when the
+caller already ``select_related("author__avatar")``), and for a signed-in viewer their likes
+(1), collects (1) and the follow/block relations with the authors (3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, prefetch_related_objects
+
+from vermilion.accounts.presenters import relations_for, user_dict
+from vermilion.core.text import extract_mentions
+from vermilion.media.presenters import media_dict
+
+from .models import Note, NoteHashtag, NoteMedia
+
+# Every lookup a note page needs; prefetch_related_objects skips those already loaded.
+NOTE_PREFETCH = (
+    Prefetch(
+        "attachments", queryset=NoteMedia.objects.select_related("media").order_by("position")
+    ),
+    Prefetch(
+        "notehashtag_set",
+        queryset=NoteHashtag.objects.select_related("hashtag").order_by("position"),
+    ),
+    "mentions",
+    "author__avatar",
+)
+
+
+def _mention_names(note: Note) -> list[str]:
+    """Mentioned usernames in the order they appear in the text (the M2M has no order)."""
+    order = {
+        name.lower(): i for i, name in enumerate(extract_mentions(f"{note.title}\n{note.body}"))
+    }
+    users = sorted(
+        note.mentions.all(), key=lambda u: (order.get(u.username.lower(), 1 << 30), u.username)
+    )
+    return [u.username for u in users]
+
+
+def _place(note: Note) -> dict | None:
+    if not note.place_name:
+        return None
+    return {"name": note.place_name, "lat": note.place_lat, "lon": note.place_lon}
+
+
+def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
+    """The API shape of each note, in the order given, as seen by ``viewer`` (User or None).
+
+    Callers are responsible for visibility (notes.queries); this only presents.
+    """
+    notes = list(notes)
+    if not notes:
+        return []
+    prefetch_related_objects(notes, *NOTE_PREFETCH)
+
+    relations = None
+    liked: set[int] = set()
+    collected: set[int] = set()
+    if viewer is not None:
+        from vermilion.engagement.models import Collect, Like
+
+        ids = [n.pk for n in notes]
+        liked = set(
+            Like.objects.filter(user_id=viewer.pk, note_id__in=ids).values_list(
+                "note_id", flat=True
+            )
+        )
+        collected = set(
+            Collect.objects.filter(user_id=viewer.pk, note_id__in=ids).values_list(
+                "note_id", flat=True
+            )
+        )
+        relations = relations_for(viewer, {n.author for n in notes})
+
+    out = []
+    for note in notes:
+        media = [media_dict(a.media) for a in note.attachments.all()]
+        out.append(
+            {
+                "id": str(note.pk),
+                "author": user_dict(note.author, relations),
+                "kind": note.kind,
+                "title": note.title,
+                "body": note.body,
+                "media": media,
+                "cover": media[0] if media else None,
+                "hashtags": [nh.hashtag.name for nh in note.notehashtag_set.all()],
+                "mentions": _mention_names(note),
+                "place": _place(note),
+                "visibility": note.visibility,
+                "created_at": note.created_at,
+                "updated_at": note.updated_at,
+                "counts": {
+                    "likes": note.likes_count,
+                    "collects": note.collects_count,
+                    "comments": note.comments_count,
+                },
+                "viewer": (
+                    {"liked": note.pk in liked, "collected": note.pk in collected}
+                    if viewer is not None
+                    else None
+                ),
+            }
+        )
+    return out
+
+
+def note_dict(note: Note, viewer) -> dict:
+    """One note; same shape as ``note_dicts``."""
+    return note_dicts([note], viewer)[0]
