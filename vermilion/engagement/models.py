@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from vermilion.core.ids import new_id
@@ -40,6 +41,11 @@ class Board(models.Model):
                 fields=["owner"],
                 condition=models.Q(is_default=True),
                 name="board_one_default_per_owner",
+            ),
+            # Board names are unique per owner whatever their case (checked in services too;
+            # this closes the race between two concurrent creates).
+            models.UniqueConstraint(
+                models.F("owner"), Lower("name"), name="board_name_ci_unique_per_owner"
             ),
         ]
         indexes = [models.Index(fields=["owner", "-id"], name="board_owner_idx")]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from vermilion.accounts.queries import blocked_either_way
 
 from .models import Notification
+from .queries import inbox
 
 
 def notify(recipient, actor, verb: str, *, note=None, comment=None) -> Notification | None:
@@ -34,7 +35,8 @@ def withdraw(recipient, actor, verb: str, *, note=None, comment=None) -> None:
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    """Unread notifications the inbox shows (the badge never counts hidden ones)."""
+    return inbox(user).filter(read_at__isnull=True).count()
 
 
 def mark_read(user, up_to_id: int | None = None) -> int:
