@@ -131,3 +131,32 @@ def test_likes_list_pages(make_user, make_note, anon):
     for note in reversed(notes):  # like the oldest note last: it is first in the list
         Like.objects.create(user=liker, note=note)
     assert all_pages(anon, "/api/v1/users/liker/likes") == [str(n.id) for n in notes]
+
+
+@pytest.mark.parametrize("kind", ["likes", "collects"])
+def test_likes_and_collects_lists_have_constant_queries(kind, make_user, make_note, client_for):
+    from vermilion.engagement import services as engagement
+
+    fan = make_user("fan")
+    reader = make_user("reader2")
+    client = client_for(reader)
+    authors = []
+
+    def add(n):
+        for _ in range(n):
+            author = make_user()
+            authors.append(author)
+            note = make_note(author, images=2, body="#tag")
+            if kind == "likes":
+                engagement.like(fan, note)
+            else:
+                engagement.collect(fan, note)
+
+    add(2)
+    client.get("/api/v1/me")
+    with CaptureQueriesContext(connection) as two:
+        assert len(ids(client.get(f"/api/v1/users/fan/{kind}"))) == 2
+    add(18)
+    with CaptureQueriesContext(connection) as twenty:
+        assert len(ids(client.get(f"/api/v1/users/fan/{kind}"))) == 20
+    assert len(twenty) == len(two)
