@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export VERMILION_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast test-scaled lint format install install-test seed bench clean
+.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,12 +17,17 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements/constraints.txt
 	$(BIN)/pip install -q -c requirements/constraints.txt -e .
 	touch $@
 
+# Front-end packages (htmx, Alpine.js, SortableJS) from the npm registry, exactly as locked.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed node_modules/.installed
+install-test: $(VENV)/.installed-test node_modules/.installed
 
 run: install
 	$(BIN)/vermilion migrate --noinput
@@ -38,13 +43,23 @@ seed: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q
+	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q --ignore=tests/browser
+	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q tests/browser
 	@$(BIN)/python scripts/scaled_check.py; status=$$?; \
 	if [ $$status -eq 0 ]; then $(MAKE) --no-print-directory test-scaled; \
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
 test-fast: install-test
-	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -x
+	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q -x --ignore=tests/browser
+
+test-browser: install-test
+	VERMILION_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -q tests/browser
+
+# Interface strings: extract into the catalogues, then compile them (needs GNU gettext).
+messages: install
+	cd vermilion && ../$(BIN)/vermilion makemessages -l zh_Hans -d django --no-obsolete --ignore 'demo/*'
+	cd vermilion && ../$(BIN)/vermilion makemessages -l zh_Hans -d djangojs --no-obsolete --ignore 'static/vendor/*'
+	cd vermilion && ../$(BIN)/vermilion compilemessages -l zh_Hans
 
 PG_URL    ?= postgres://postgres@127.0.0.1:5432/vermilion
 REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -52,7 +67,7 @@ test-scaled: install-test
 	VERMILION_DATA_DIR=$(CURDIR)/var/test-scaled \
 	VERMILION_DATABASE_URL=$(PG_URL) VERMILION_REDIS_URL=$(REDIS_URL) \
 	VERMILION_REQUIRE_SCALED=$${VERMILION_REQUIRE_SCALED:-0} \
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --ignore=tests/browser
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vermilion.web.middleware.UserLanguageMiddleware",
+    "vermilion.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -110,6 +112,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "vermilion.web.context.navigation",
             ],
         },
     },
@@ -183,6 +187,18 @@ USE_TZ = True
 
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
+# Front-end packages come from npm (package.json + lockfile; `make` runs `npm ci`). Only the
+# built files we use are exposed as static files, under vendor/<package>/.
+NODE_MODULES = Path(env("NODE_MODULES", str(BASE_DIR.parent / "node_modules")))
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / package / sub)
+    for name, package, sub in [
+        ("htmx", "htmx.org", "dist"),
+        ("alpinejs", "@alpinejs/csp", "dist"),
+        ("sortablejs", "sortablejs", ""),
+    ]
+    if (NODE_MODULES / package / sub).is_dir()
+]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing folder before collectstatic
 MEDIA_URL = "/media/"
@@ -259,6 +275,9 @@ RATE_LIMITS = {
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 # --- security headers -----------------------------------------------------------------------
+# Scripts only from our own origin (no inline scripts, no eval: Alpine's CSP build, htmx with
+# eval off). Inline style attributes are allowed for per-image aspect ratios and colours.
+CSP_MEDIA_ORIGINS = [o for o in (env("CSP_MEDIA_ORIGINS") or "").split(",") if o]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,7 +1,4 @@
-"""Server-rendered pages. Thin: read through the same queries and presenters as the API,
-write through the same services. (The full web app — htmx, composer, onboarding — grows here.)"""
-
-from __future__ import annotations
+"""Signing up, in and out; onboarding; settings."""
 
 from django.contrib.auth import login, logout
 from django.http import Http404
@@ -10,47 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vermilion.accounts import services as accounts
-from vermilion.accounts.presenters import user_dict
-from vermilion.accounts.queries import get_user
 from vermilion.core import ratelimit
-from vermilion.core.errors import NotFound, ServiceError
-from vermilion.notes.presenters import note_dicts
-from vermilion.notes.queries import get_visible_note, visible_notes_for
-
-PAGE_SIZE = 40
-
-
-def _viewer(request):
-    return request.user if request.user.is_authenticated else None
-
-
-def _recent(qs, viewer):
-    notes = list(qs.select_related("author__avatar").order_by("-id")[:PAGE_SIZE])
-    return note_dicts(notes, viewer)
-
-
-def home(request):
-    viewer = _viewer(request)
-    notes = _recent(visible_notes_for(viewer), viewer)
-    return render(request, "web/home.html", {"notes": notes})
-
-
-def note_detail(request, note_id: int):
-    viewer = _viewer(request)
-    try:
-        note = get_visible_note(viewer, note_id)
-    except NotFound:
-        raise Http404("No such note.")
-    return render(request, "web/note.html", {"note": note_dicts([note], viewer)[0]})
-
-
-def profile(request, username: str):
-    viewer = _viewer(request)
-    user = get_user(username)
-    if user is None or (viewer and user.blocking_set.filter(blocked_id=viewer.pk).exists()):
-        raise Http404("No such user.")
-    notes = _recent(visible_notes_for(viewer).filter(author=user), viewer)
-    return render(request, "web/profile.html", {"profile": user_dict(user), "notes": notes})
+from vermilion.core.errors import ServiceError
 
 
 def _next_url(request) -> str:
@@ -104,3 +62,19 @@ def signup(request):
 def signout(request):
     logout(request)
     return redirect("/")
+
+
+def onboarding(request):
+    raise Http404
+
+
+def settings_page(request):
+    raise Http404
+
+
+def edit_profile(request):
+    raise Http404
+
+
+def set_language(request):
+    raise Http404

@@ -1,0 +1,7 @@
+"""Notifications."""
+
+from django.http import Http404
+
+
+def notifications(request):
+    raise Http404
