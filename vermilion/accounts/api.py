@@ -135,7 +135,8 @@ def _visible_user(request, username: str) -> User:
     user = get_user(username)
     me = viewer(request)
     # Someone who blocked you is gone for you; someone you blocked stays visible (to unblock).
-    if user is None or (me is not None and _blocked_by(user, me)):
+    # Staff still see everyone, for moderation.
+    if user is None or (me is not None and not me.is_staff and _blocked_by(user, me)):
         raise NotFound("No such user.")
     return user
 
@@ -224,3 +225,62 @@ def unblock(request, username: str):
     services.unblock(request.user, target)
     target.refresh_from_db()
     return user_dict(target, relations_for(request.user, [target]))
+
+
+# --- people suggestions (the composer's @mentions) -------------------------------------------
+
+SUGGEST_PREFIX_MAX_CHARS = 50
+SUGGEST_LIMIT_MAX = 20
+
+
+class UserSuggestions(Schema):
+    items: list[UserOut]
+
+
+@router.get("/users", auth=OPTIONAL_AUTH, response={200: UserSuggestions, **ERRORS})
+def suggest_users(request, prefix: str = "", limit: int = 10):
+    """Active people whose username or display name starts with ``prefix`` (a leading '@' is
+    optional; case-insensitive): the composer's suggestions while someone types ``@...``.
+
+    An exact username comes first, then people you follow, then the most followed. Anyone
+    who blocks you or whom you block is left out, as they can't be mentioned anyway.
+    Constant query count (one, plus the three relation queries for a signed-in viewer).
+    """
+    from django.db.models import Case, Exists, OuterRef, Value, When
+
+    from vermilion.core.errors import Invalid
+    from vermilion.core.text import grapheme_len
+
+    from .queries import blocked_ids_subqueries
+
+    text = prefix.strip().lstrip("@＠")
+    if grapheme_len(text) > SUGGEST_PREFIX_MAX_CHARS:
+        raise Invalid(
+            f"A prefix is at most {SUGGEST_PREFIX_MAX_CHARS} characters.",
+            code="invalid_prefix",
+            field="prefix",
+        )
+    if not 1 <= limit <= SUGGEST_LIMIT_MAX:
+        raise Invalid(
+            f"limit is between 1 and {SUGGEST_LIMIT_MAX}.", code="invalid_limit", field="limit"
+        )
+    if not text:
+        return {"items": []}
+    me = viewer(request)
+    qs = User.objects.filter(
+        Q(username__istartswith=text) | Q(display_name__istartswith=text), is_active=True
+    ).annotate(
+        exact=Case(When(username__iexact=text, then=Value(0)), default=Value(1)),
+    )
+    if me is not None:
+        blocked, blockers = blocked_ids_subqueries(me)
+        qs = qs.exclude(pk__in=blocked).exclude(pk__in=blockers)
+        followed = Exists(Follow.objects.filter(follower_id=me.pk, followee_id=OuterRef("pk")))
+        qs = qs.annotate(followed=followed).order_by(
+            "exact", "-followed", "-followers_count", "username"
+        )
+    else:
+        qs = qs.order_by("exact", "-followers_count", "username")
+    users = list(qs.select_related("avatar")[:limit])
+    relations = relations_for(me, users) if me else None
+    return {"items": [user_dict(u, relations) for u in users]}

@@ -17,7 +17,8 @@ def encode(*values: int | str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str | None, *, arity: int = 1) -> list | None:
+def decode(cursor: str | None, *, arity: int = 1, types: tuple = (int,)) -> list | None:
+    """The values inside a cursor (by default: ``arity`` integers); Invalid if malformed."""
     if not cursor:
         return None
     try:
@@ -28,7 +29,7 @@ def decode(cursor: str | None, *, arity: int = 1) -> list | None:
     if (
         not isinstance(values, list)
         or len(values) != arity
-        or not all(isinstance(v, int | str) and not isinstance(v, bool) for v in values)
+        or not all(isinstance(v, types) and not isinstance(v, bool) for v in values)
     ):
         raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
     return values

@@ -6,19 +6,14 @@ output from ``notes.presenters``.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
-from vermilion.accounts.models import Block, User
-from vermilion.accounts.queries import get_user
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
 from vermilion.api.main import Error
-from vermilion.core import cursors
-from vermilion.core.errors import NotFound
 
-from . import services
+from . import queries, services
 from .models import Note
-from .presenters import note_dict, note_dicts
+from .presenters import note_dict, notes_page
 from .queries import get_visible_note, visible_notes_for
 from .schemas import NoteIn, NoteOut, NotePage, NotePatch
 
@@ -73,65 +68,86 @@ def delete_note(request, note_id: str):
 # --- per-person lists ------------------------------------------------------------------------
 
 
-def _owner(request, username: str) -> User:
-    """The person whose lists are asked for; 404 if unknown or if they block the viewer."""
-    owner = get_user(username)
-    me = viewer(request)
-    blocked = (
-        owner is not None
-        and me is not None
-        and not me.is_staff
-        and Block.objects.filter(blocker_id=owner.pk, blocked_id=me.pk).exists()
-    )
-    if owner is None or blocked:
-        raise NotFound("No such user.")
-    return owner
-
-
-def _page(rows_qs: QuerySet, cursor: str | None, me, note_of) -> dict:
-    """One page of ``rows_qs`` (newest id first, cursor on the row id) presented as notes."""
-    position = cursors.decode(cursor)
-    if position:
-        rows_qs = rows_qs.filter(id__lt=position[0])
-    rows = list(rows_qs.order_by("-id")[: PAGE_SIZE + 1])
-    rows, next_cursor = cursors.page(rows, PAGE_SIZE, key=lambda row: (row.id,))
-    return {"items": note_dicts([note_of(r) for r in rows], me), "next_cursor": next_cursor}
-
-
 @router.get("/users/{username}/notes", auth=OPTIONAL_AUTH, response={200: NotePage, **ERRORS})
 def user_notes(request, username: str, cursor: str | None = None):
     """Their notes you may see, newest first."""
-    owner = _owner(request, username)
     me = viewer(request)
-    qs = visible_notes_for(me).filter(author_id=owner.pk).select_related("author__avatar")
-    return _page(qs, cursor, me, lambda note: note)
+    owner = queries.profile_owner(me, username)
+    return notes_page(queries.user_notes(me, owner), cursor, me, size=PAGE_SIZE)
 
 
 @router.get("/users/{username}/likes", auth=OPTIONAL_AUTH, response={200: NotePage, **ERRORS})
 def user_likes(request, username: str, cursor: str | None = None):
     """Notes they liked, most recent like first. Likes are public, but only notes you may
     see are listed."""
-    from vermilion.engagement.models import Like
-
-    owner = _owner(request, username)
     me = viewer(request)
-    qs = Like.objects.filter(
-        user_id=owner.pk, note_id__in=visible_notes_for(me).values("id")
-    ).select_related("note__author__avatar")
-    return _page(qs, cursor, me, lambda like: like.note)
+    owner = queries.profile_owner(me, username)
+    return notes_page(queries.user_likes(me, owner), cursor, me, lambda like: like.note, PAGE_SIZE)
 
 
 @router.get("/users/{username}/collects", auth=OPTIONAL_AUTH, response={200: NotePage, **ERRORS})
 def user_collects(request, username: str, cursor: str | None = None):
     """Notes they collected, most recent first. Others see what is in public boards; the
     owner also sees private boards. Only notes you may see are listed."""
-    from vermilion.engagement.models import Collect
-
-    owner = _owner(request, username)
     me = viewer(request)
-    qs = Collect.objects.filter(
-        user_id=owner.pk, note_id__in=visible_notes_for(me).values("id")
-    ).select_related("note__author__avatar")
-    if me is None or me.pk != owner.pk:
-        qs = qs.filter(board__is_private=False)
-    return _page(qs, cursor, me, lambda collect: collect.note)
+    owner = queries.profile_owner(me, username)
+    return notes_page(
+        queries.user_collects(me, owner), cursor, me, lambda collect: collect.note, PAGE_SIZE
+    )
+
+
+# --- hashtag suggestions (the composer) ------------------------------------------------------
+
+
+SUGGEST_PREFIX_MAX_CHARS = 50
+SUGGEST_LIMIT_MAX = 20
+
+
+class HashtagSuggestion(Schema):
+    name: str
+    notes_count: int
+
+
+class HashtagSuggestions(Schema):
+    items: list[HashtagSuggestion]
+
+
+@router.get("/hashtags", auth=OPTIONAL_AUTH, response={200: HashtagSuggestions, **ERRORS})
+def suggest_hashtags(request, prefix: str = "", limit: int = 10):
+    """Hashtags starting with ``prefix`` (a leading '#' is optional), most used first: the
+    composer's suggestions while someone types ``#...``.
+
+    The prefix is matched on the tag key (``normalize_tag``: case- and width-insensitive),
+    so ``成都`` finds ``#成都美食`` and ``Food`` finds ``#food``. Only tags on at least one note
+    you may see are listed: a tag used only on private notes stays private. One query.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from vermilion.core.errors import Invalid
+    from vermilion.core.text import grapheme_len, normalize_tag
+
+    from .models import Hashtag
+
+    text = prefix.strip().lstrip("#＃")
+    if grapheme_len(text) > SUGGEST_PREFIX_MAX_CHARS:
+        raise Invalid(
+            f"A prefix is at most {SUGGEST_PREFIX_MAX_CHARS} characters.",
+            code="invalid_prefix",
+            field="prefix",
+        )
+    if not 1 <= limit <= SUGGEST_LIMIT_MAX:
+        raise Invalid(
+            f"limit is between 1 and {SUGGEST_LIMIT_MAX}.", code="invalid_limit", field="limit"
+        )
+    if not text:
+        return {"items": []}
+    on_visible_note = visible_notes_for(viewer(request)).filter(
+        notehashtag__hashtag_id=OuterRef("pk")
+    )
+    tags = (
+        Hashtag.objects.filter(key__startswith=normalize_tag(text))
+        .filter(Exists(on_visible_note))
+        .order_by("-notes_count", "key")
+        .only("name", "notes_count")[:limit]
+    )
+    return {"items": [{"name": t.name, "notes_count": t.notes_count} for t in tags]}

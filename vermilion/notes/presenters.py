@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, prefetch_related_objects
 
 from vermilion.accounts.presenters import relations_for, user_dict
+from vermilion.core import cursors
 from vermilion.core.text import extract_mentions
 from vermilion.media.presenters import media_dict
 
@@ -114,3 +115,16 @@ def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
 def note_dict(note: Note, viewer) -> dict:
     """One note; same shape as ``note_dicts``."""
     return note_dicts([note], viewer)[0]
+
+
+def notes_page(
+    rows_qs, cursor: str | None, viewer, note_of=lambda row: row, size: int = 20
+) -> dict:
+    """One page ``{"items", "next_cursor"}`` of ``rows_qs`` (newest id first, cursor on the
+    row id) presented as notes; ``note_of`` maps a row (a Like, a Collect...) to its note."""
+    position = cursors.decode(cursor)
+    if position:
+        rows_qs = rows_qs.filter(id__lt=position[0])
+    rows = list(rows_qs.order_by("-id")[: size + 1])
+    rows, next_cursor = cursors.page(rows, size, key=lambda row: (row.id,))
+    return {"items": note_dicts([note_of(r) for r in rows], viewer), "next_cursor": next_cursor}

@@ -62,3 +62,49 @@ def get_visible_note(viewer, note_id) -> Note:
     if note is None:
         raise NotFound("No such note.")
     return note
+
+
+# --- per-person lists (the profile tabs and GET /users/{u}/notes|likes|collects) -------------
+
+
+def profile_owner(viewer, username: str):
+    """The person whose lists are asked for; NotFound if unknown or if they block the viewer
+    (staff still see them, for moderation)."""
+    from vermilion.accounts.queries import get_user
+
+    owner = get_user(username)
+    blocked = (
+        owner is not None
+        and viewer is not None
+        and not viewer.is_staff
+        and Block.objects.filter(blocker_id=owner.pk, blocked_id=viewer.pk).exists()
+    )
+    if owner is None or blocked:
+        raise NotFound("No such user.")
+    return owner
+
+
+def user_notes(viewer, owner) -> QuerySet[Note]:
+    """Their notes the viewer may see (newest first by id)."""
+    return visible_notes_for(viewer).filter(author_id=owner.pk).select_related("author__avatar")
+
+
+def user_likes(viewer, owner):
+    """Their likes of notes the viewer may see. Likes are public."""
+    from vermilion.engagement.models import Like
+
+    return Like.objects.filter(
+        user_id=owner.pk, note_id__in=visible_notes_for(viewer).values("id")
+    ).select_related("note__author__avatar")
+
+
+def user_collects(viewer, owner):
+    """Their collects of notes the viewer may see; others see public boards only."""
+    from vermilion.engagement.models import Collect
+
+    qs = Collect.objects.filter(
+        user_id=owner.pk, note_id__in=visible_notes_for(viewer).values("id")
+    ).select_related("note__author__avatar")
+    if viewer is None or viewer.pk != owner.pk:
+        qs = qs.filter(board__is_private=False)
+    return qs

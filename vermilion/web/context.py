@@ -9,5 +9,12 @@ def navigation(request) -> dict:
         return {"unread_notifications": 0}
     from vermilion.notifications.services import unread_count
 
-    # Lazy: evaluated only when the template shows the badge (one COUNT on an index).
-    return {"unread_notifications": lambda: unread_count(user)}
+    cached: list[int] = []
+
+    def unread() -> int:
+        # Lazy (only pages that show the badge pay for it) and counted once per request.
+        if not cached:
+            cached.append(unread_count(user))
+        return cached[0]
+
+    return {"unread_notifications": unread}

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import account, activity, compose, explore, notes, people, pwa
+from .views import search as search_views
 
 urlpatterns = [
     # explore and feeds
@@ -12,6 +13,9 @@ urlpatterns = [
     # notes
     path("notes/<int:note_id>", notes.note_page, name="note"),
     path("x/notes/<int:note_id>/comments", notes.comments_fragment, name="comments-fragment"),
+    # search and tags
+    path("search", search_views.search, name="search"),
+    path("tags/<str:tag>", search_views.tag, name="tag"),
     path("compose", compose.compose, name="compose"),
     # people
     path("u/<str:username>", people.profile, name="profile"),

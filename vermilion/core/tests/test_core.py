@@ -71,7 +71,7 @@ def test_mentions():
 
 def test_cursor_round_trip_and_rejects_garbage():
     assert cursors.decode(cursors.encode(123)) == [123]
-    for bad in ["!!!", "e30", cursors.encode("a", "b"), "W3RydWVd"]:
+    for bad in ["!!!", "e30", cursors.encode("a", "b"), cursors.encode("x"), "W3RydWVd"]:
         with pytest.raises(Invalid):
             cursors.decode(bad)
 

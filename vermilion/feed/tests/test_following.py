@@ -142,3 +142,13 @@ def test_query_count_is_constant(make_user, make_note, make_media, client_for):
     assert item["author"]["viewer"]["following"] is True
     assert item["hashtags"] == ["tag19", "feed"]
     assert len(item["media"]) == 2
+
+
+def test_following_feed_refuses_a_forged_cursor(make_user, client_for):
+    from vermilion.core import cursors
+
+    client = client_for(make_user())
+    for forged in [cursors.encode("x"), cursors.encode(1.5), "W10"]:
+        r = client.get("/api/v1/feed/following", {"cursor": forged})
+        assert r.status_code == 400, forged
+        assert r.json()["error"]["code"] == "invalid_cursor"
