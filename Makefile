@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export VERMILION_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages
+.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -79,6 +79,14 @@ format: install-test
 
 bench: install-test
 	$(BIN)/python bench/api_latency.py
+
+bench-web: install-test
+	$(BIN)/python bench/web_pages.py
+
+# MovieLens-100K ships inside the recbole wheel; --no-deps keeps its torch stack out.
+bench-recsys: install-test
+	$(BIN)/pip install -q --no-deps recbole==1.2.1
+	$(BIN)/python bench/recsys_eval.py --seeds 3
 
 clean:
 	rm -rf var/test var/test-scaled
