@@ -1,0 +1,315 @@
+"""End-to-end journeys through the web app in a real Chromium.
+
+The live server and the test share the database (transactional tests), so notes are seeded
+through the real services and the background jobs the browser waits for are run from the test
+(there is no worker process here). Each journey ends with a screenshot of its last page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import png
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOTE_URL = re.compile(r"/notes/(\d+)$")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def note_id_of(url: str) -> str:
+    match = NOTE_URL.search(url)
+    assert match, f"not a note address: {url}"
+    return match.group(1)
+
+
+def assert_no_console_errors(errors: list[str]) -> None:
+    assert not errors, "console errors / CSP violations:\n" + "\n".join(errors)
+
+
+# --- 1. a newcomer: sign up, interests, explore, a note, like, comment, reply ----------------
+
+
+def test_sign_up_pick_interests_open_like_comment_reply(
+    live_server, page, publish_notes, console_errors, shot
+):
+    notes = publish_notes(count=3)
+    base = live_server.url
+
+    page.goto(f"{base}/signup")
+    page.get_by_test_id("signup-username").fill("newcomer")
+    page.get_by_test_id("signup-display-name").fill("New Comer")
+    page.get_by_test_id("signup-password").fill("a-long-fresh-passphrase")
+    page.get_by_test_id("signup-submit").click()
+    page.wait_for_url(f"{base}/onboarding")
+
+    for slug in ("travel", "food"):
+        card = page.locator(f'[data-testid="interest-card"][data-slug="{slug}"]')
+        card.click()
+        expect(card.locator("input[type=checkbox]")).to_be_checked()
+    page.get_by_test_id("onboarding-continue").click()
+    page.wait_for_url(f"{base}/")
+
+    from vermilion.accounts.models import User
+
+    user = User.objects.get(username="newcomer")
+    assert user.display_name == "New Comer"
+    assert sorted(user.interests.values_list("slug", flat=True)) == ["food", "travel"]
+
+    # Explore shows the seeded notes as cards with their covers.
+    cards = page.get_by_test_id("card")
+    expect(cards).to_have_count(len(notes))
+    assert {cards.nth(i).get_attribute("data-note-id") for i in range(3)} == {
+        str(n.id) for n in notes
+    }
+    expect(page.locator(".masonry.laid-out")).to_be_visible()
+    first = cards.first
+    note_id = first.get_attribute("data-note-id")
+    cover = first.get_by_test_id("card-cover").locator("img")
+    expect(cover).to_be_visible()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", cover.element_handle())
+
+    # On a wide screen the note opens over the feed, at its own address.
+    first.get_by_test_id("card-cover").click()
+    overlay = page.get_by_test_id("note-overlay")
+    expect(overlay).to_be_visible()
+    page.wait_for_url(f"{base}/notes/{note_id}")
+    view = overlay.get_by_test_id("note-view")
+    expect(view).to_have_attribute("data-note-id", note_id)
+    expect(view.get_by_test_id("note-title")).to_be_visible()
+
+    # Like: pressed, counted, and the card behind the overlay follows.
+    like = view.get_by_test_id("note-like")
+    expect(like).to_have_attribute("aria-pressed", "false")
+    expect(like).to_contain_text("0")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like).to_contain_text("1")
+    expect(first.get_by_test_id("like-button")).to_have_attribute("aria-pressed", "true")
+
+    # Comment.
+    view.get_by_test_id("comment-input").fill("Lovely light on the water!")
+    view.get_by_test_id("comment-submit").click()
+    comment = view.get_by_test_id("comment").filter(has_text="Lovely light on the water!")
+    expect(comment).to_have_count(1)
+    expect(view.get_by_test_id("comment-count")).to_have_text("1")
+    expect(view.get_by_test_id("comment-input")).to_have_value("")
+
+    # Reply to that comment: it lands in the comment's thread.
+    comment_id = comment.get_attribute("data-comment-id")
+    comment.get_by_test_id("reply-button").click()
+    view.get_by_test_id("comment-input").fill("Thanks, it was early morning.")
+    view.get_by_test_id("comment-submit").click()
+    thread = view.locator(f"#thread-{comment_id}")
+    reply = thread.get_by_test_id("replies").get_by_test_id("comment")
+    expect(reply).to_have_count(1)
+    expect(reply).to_contain_text("Thanks, it was early morning.")
+    expect(view.get_by_test_id("comment-count")).to_have_text("2")
+
+    from vermilion.engagement.models import Comment, Like
+
+    assert Like.objects.filter(user=user, note_id=note_id).exists()
+    top = Comment.objects.get(note_id=note_id, parent=None)
+    assert str(top.id) == comment_id
+    assert top.body == "Lovely light on the water!"
+    assert list(Comment.objects.filter(parent=top).values_list("body", flat=True)) == [
+        "Thanks, it was early morning."
+    ]
+
+    assert_no_console_errors(console_errors)
+    shot(page, "journey1-signup-like-comment-reply")
+
+
+# --- 2. composing: two images in a chosen order ---------------------------------------------
+
+
+def test_compose_two_images_in_chosen_order(
+    live_server, page, make_user, sign_in, run_jobs_until, console_errors, shot
+):
+    base = live_server.url
+    make_user("painter", display_name="Painter")
+    sign_in(page, "painter")
+
+    page.goto(f"{base}/compose")
+    page.get_by_test_id("compose-file-input").set_input_files(
+        [
+            {"name": "red.png", "mimeType": "image/png", "buffer": png((220, 30, 40), (600, 800))},
+            {"name": "blue.png", "mimeType": "image/png", "buffer": png((30, 80, 220), (900, 600))},
+        ]
+    )
+    tiles = page.get_by_test_id("compose-tile")
+    expect(tiles).to_have_count(2)
+    ready = page.locator('[data-testid="compose-tile"][data-status="ready"]')
+    run_jobs_until(page, lambda: ready.count() == 2, message="both tiles ready")
+
+    def tile_ids() -> list[str]:
+        return [tiles.nth(i).get_attribute("data-media-id") for i in range(tiles.count())]
+
+    red_id, blue_id = tile_ids()
+    from vermilion.media.models import Media
+
+    assert Media.objects.get(pk=red_id).width == 600
+    assert Media.objects.get(pk=blue_id).width == 900
+
+    # The blue one becomes the cover: move the red one later.
+    tiles.first.get_by_test_id("compose-move-later").click()
+    expect(tiles.first).to_have_attribute("data-media-id", blue_id)
+    assert tile_ids() == [blue_id, red_id]
+    expect(tiles.first.get_by_test_id("compose-cover-label")).to_be_visible()
+
+    page.get_by_test_id("compose-title").fill("Blue before red")
+    page.get_by_test_id("compose-body").fill("Two colours, in the order I chose.")
+    page.get_by_test_id("compose-publish").click()
+    page.wait_for_url(NOTE_URL)
+    note_id = note_id_of(page.url)
+
+    # The note page shows the images in that order...
+    slides = page.get_by_test_id("carousel-slide").locator("img")
+    expect(slides).to_have_count(2)
+    sources = [slides.nth(i).get_attribute("src") for i in range(2)]
+    assert f"/{blue_id}/" in sources[0] and f"/{red_id}/" in sources[1], sources
+    expect(page.get_by_test_id("note-title")).to_have_text("Blue before red")
+
+    # ... and so does the API.
+    response = page.request.get(f"{base}/api/v1/notes/{note_id}")
+    assert response.ok
+    media = response.json()["media"]
+    assert [m["id"] for m in media] == [blue_id, red_id]
+    assert [m["width"] for m in media] == [900, 600]
+
+    # The profile lists the note, with the chosen cover.
+    page.goto(f"{base}/u/painter")
+    card = page.locator(f'[data-testid="card"][data-note-id="{note_id}"]')
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("card-title")).to_have_text("Blue before red")
+    assert f"/{blue_id}/" in card.get_by_test_id("card-cover").locator("img").get_attribute("src")
+
+    assert_no_console_errors(console_errors)
+    shot(page, "journey2-compose-profile")
+
+
+# --- 3. following: the follower's feed and the author's notification -------------------------
+
+
+def test_follow_shows_in_following_and_notifies_author(
+    live_server, page, open_page, make_user, publish_notes, sign_in, console_errors, shot
+):
+    base = live_server.url
+    author = make_user("mei", display_name="Mei Lin")
+    (note,) = publish_notes(author, count=1)
+    make_user("reader", display_name="Keen Reader")
+
+    author_page = page
+    sign_in(author_page, "mei")
+    expect(author_page.get_by_test_id("unread-badge")).to_have_count(0)
+
+    reader_page = open_page()
+    sign_in(reader_page, "reader")
+    reader_page.goto(f"{base}/u/mei")
+    follow = reader_page.get_by_test_id("profile-head").get_by_test_id("follow-button")
+    expect(follow).to_have_attribute("aria-pressed", "false")
+    follow.click()
+    expect(follow).to_have_attribute("aria-pressed", "true")
+
+    reader_page.locator("nav.sidenav a[href='/following']").click()
+    reader_page.wait_for_url(f"{base}/following")
+    expect(reader_page.get_by_test_id("card")).to_have_count(1)
+    expect(reader_page.get_by_test_id("card")).to_have_attribute("data-note-id", str(note.id))
+    shot(reader_page, "journey3-follower-following-feed")
+
+    # The author sees the unread badge, then the follow in Messages, which clears it.
+    author_page.reload()
+    badge = author_page.get_by_test_id("unread-badge")
+    expect(badge).to_have_text("1")
+    author_page.locator("nav.sidenav a[href='/notifications']").click()
+    author_page.wait_for_url(f"{base}/notifications")
+    row = author_page.get_by_test_id("notification-row")
+    expect(row).to_have_count(1)
+    expect(row).to_have_attribute("data-verb", "follow")
+    expect(row).to_have_attribute("data-unread", "1")
+    expect(row).to_contain_text("Keen Reader")
+    expect(author_page.get_by_test_id("unread-badge")).to_have_count(0)
+
+    assert_no_console_errors(console_errors)
+    shot(author_page, "journey3-author-notifications")
+
+
+# --- 4. a Chinese-language visitor ---------------------------------------------------------
+
+
+def test_chinese_visitor_sees_chinese_interface(live_server, page, open_page, console_errors, shot):
+    # The words RedNote readers know (vermilion/locale/zh_Hans; the .mo is compiled from the
+    # .po by `make messages`: without it this page stays in English).
+    zh = open_page(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    zh.goto(f"{live_server.url}/")
+    expect(zh.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(zh).to_have_title(re.compile(r"^发现 · Vermilion$"))
+    nav = zh.locator("nav.sidenav")
+    expect(nav.locator("a[href='/']")).to_have_text(re.compile(r"发现$"))
+    expect(nav.locator("a[href='/following']")).to_have_text(re.compile(r"关注$"))
+    expect(nav.locator("a[href='/notifications']")).to_have_text(re.compile(r"消息$"))
+    expect(zh.locator(".topbar-actions a")).to_have_text(["登录", "注册"])
+    tabs = zh.get_by_test_id("channel-tabs")
+    expect(tabs.locator('[data-channel=""]')).to_have_text("推荐")
+    # Interest channels are named in the reader's language too.
+    expect(tabs.locator('[data-channel="food"]')).to_have_text("美食")
+    expect(tabs.locator('[data-channel="travel"]')).to_have_text("旅行")
+    expect(zh.get_by_test_id("feed-empty")).to_contain_text(CJK)
+
+    # The same page for an English browser stays English.
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("nav.sidenav a[href='/']")).to_have_text(re.compile(r"Explore$"))
+    expect(page.get_by_test_id("channel-tabs").locator('[data-channel=""]')).to_have_text("For you")
+
+    assert_no_console_errors(console_errors)
+    shot(zh, "journey4-chinese-explore")
+
+
+# --- 5. on a phone ---------------------------------------------------------------------------
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def test_phone_two_columns_and_note_as_page(
+    live_server, open_page, publish_notes, console_errors, shot
+):
+    publish_notes(count=4)
+    phone = open_page(**PHONE)
+    phone.goto(f"{live_server.url}/")
+    expect(phone.locator(".masonry.laid-out")).to_be_visible()
+    cards = phone.get_by_test_id("card")
+    expect(cards).to_have_count(4)
+
+    one, two, three = (cards.nth(i).bounding_box() for i in range(3))
+    assert two["x"] > one["x"] + one["width"] / 2, (one, two)  # side by side
+    assert abs(two["y"] - one["y"]) < 2, (one, two)
+    assert abs(three["x"] - one["x"]) < 2, (one, three)  # third starts the next row
+    assert three["y"] >= one["y"] + one["height"] - 1, (one, three)  # under the first
+    assert two["x"] + two["width"] <= 390, two  # nothing spills off the screen
+
+    shot(phone, "journey5-phone-explore", full_page=False)
+
+    # A tap follows the link: the note is a page of its own, not an overlay.
+    phone.evaluate("window.__beforeTap = true")
+    note_id = cards.first.get_attribute("data-note-id")
+    cards.first.get_by_test_id("card-cover").tap()
+    phone.wait_for_url(f"{live_server.url}/notes/{note_id}")
+    expect(phone.locator("body.note-page")).to_have_count(1)
+    expect(phone.get_by_test_id("note-overlay")).to_have_count(0)
+    assert phone.evaluate("window.__beforeTap === undefined")  # a new document
+    view = phone.locator("main").get_by_test_id("note-view")
+    expect(view).to_be_visible()
+    box = view.get_by_test_id("carousel").bounding_box()
+    assert box["width"] > 300, box  # the image takes the phone's width
+
+    assert_no_console_errors(console_errors)
+    shot(phone, "journey5-phone-note-page", full_page=False)
