@@ -57,7 +57,7 @@ test-browser: install-test
 
 # Interface strings: extract into the catalogues, then compile them (needs GNU gettext).
 messages: install
-	cd vermilion && ../$(BIN)/vermilion makemessages -l zh_Hans -d django --no-obsolete --ignore 'demo/*'
+	cd vermilion && ../$(BIN)/vermilion makemessages -l zh_Hans -d django --no-obsolete --ignore 'demo/*' --ignore 'feed/recsys/*'
 	cd vermilion && ../$(BIN)/vermilion makemessages -l zh_Hans -d djangojs --no-obsolete --ignore 'static/vendor/*'
 	cd vermilion && ../$(BIN)/vermilion compilemessages -l zh_Hans
 

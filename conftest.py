@@ -9,8 +9,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 _counter = itertools.count(1)
 
@@ -39,6 +41,8 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+    # LocaleMiddleware leaves the last request's language active in this thread.
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

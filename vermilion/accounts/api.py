@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
@@ -137,7 +138,7 @@ def _visible_user(request, username: str) -> User:
     # Someone who blocked you is gone for you; someone you blocked stays visible (to unblock).
     # Staff still see everyone, for moderation.
     if user is None or (me is not None and not me.is_staff and _blocked_by(user, me)):
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -191,7 +192,7 @@ def following(request, username: str, cursor: str | None = None):
 def _target(request, username: str) -> User:
     target = get_user(username)
     if target is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return target
 
 
@@ -256,13 +257,15 @@ def suggest_users(request, prefix: str = "", limit: int = 10):
     text = prefix.strip().lstrip("@＠")
     if grapheme_len(text) > SUGGEST_PREFIX_MAX_CHARS:
         raise Invalid(
-            f"A prefix is at most {SUGGEST_PREFIX_MAX_CHARS} characters.",
+            _("A prefix is at most %(max)s characters.") % {"max": SUGGEST_PREFIX_MAX_CHARS},
             code="invalid_prefix",
             field="prefix",
         )
     if not 1 <= limit <= SUGGEST_LIMIT_MAX:
         raise Invalid(
-            f"limit is between 1 and {SUGGEST_LIMIT_MAX}.", code="invalid_limit", field="limit"
+            _("limit is between 1 and %(max)s.") % {"max": SUGGEST_LIMIT_MAX},
+            code="invalid_limit",
+            field="limit",
         )
     if not text:
         return {"items": []}

@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vermilion.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from vermilion.core.text import clean, grapheme_len
@@ -43,18 +44,20 @@ UI_LANGUAGES = {"", "en", "zh-hans"}
 def validate_username(username: str) -> str:
     if not isinstance(username, str) or not USERNAME_RE.match(username):
         raise Invalid(
-            "A username is 3-30 letters, digits or underscores.",
+            _("A username is 3-30 letters, digits or underscores."),
             code="invalid_username",
             field="username",
         )
     if username.lower() in RESERVED_USERNAMES:
-        raise Invalid("This username is reserved.", code="username_reserved", field="username")
+        raise Invalid(_("This username is reserved."), code="username_reserved", field="username")
     return username
 
 
 def _validate_password(password: str, user: User | None = None) -> None:
     if not isinstance(password, str) or len(password) > 256:
-        raise Invalid("A password is 8-256 characters.", code="invalid_password", field="password")
+        raise Invalid(
+            _("A password is 8-256 characters."), code="invalid_password", field="password"
+        )
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
@@ -65,7 +68,7 @@ def _validate_display_name(value: str) -> str:
     value = clean(value, multiline=False)
     if grapheme_len(value) > DISPLAY_NAME_MAX_CHARS:
         raise Invalid(
-            f"A display name is at most {DISPLAY_NAME_MAX_CHARS} characters.",
+            _("A display name is at most %(max)s characters.") % {"max": DISPLAY_NAME_MAX_CHARS},
             code="too_long",
             field="display_name",
         )
@@ -75,13 +78,16 @@ def _validate_display_name(value: str) -> str:
 def _validate_languages(values: list[str]) -> list[str]:
     if len(values) > MAX_LANGUAGES:
         raise Invalid(
-            f"List at most {MAX_LANGUAGES} languages.", code="too_many", field="languages"
+            _("List at most %(max)s languages.") % {"max": MAX_LANGUAGES},
+            code="too_many",
+            field="languages",
         )
     out: list[str] = []
     for value in values:
         if not isinstance(value, str) or not LANGUAGE_TAG_RE.match(value):
             raise Invalid(
-                f"{value!r} is not a language tag such as 'en' or 'zh-Hans'.",
+                _("%(value)s is not a language tag such as 'en' or 'zh-Hans'.")
+                % {"value": repr(value)},
                 code="invalid_language",
                 field="languages",
             )
@@ -108,13 +114,17 @@ def register(
         try:
             validate_email(email)
         except DjangoValidationError:
-            raise Invalid("This email address is not valid.", code="invalid_email", field="email")
+            raise Invalid(
+                _("This email address is not valid."), code="invalid_email", field="email"
+            )
     display_name = _validate_display_name(display_name or "")
     language = (language or "").lower()
     if language not in UI_LANGUAGES:
-        raise Invalid("Language is 'en' or 'zh-hans'.", code="invalid_language", field="language")
+        raise Invalid(
+            _("Language is 'en' or 'zh-hans'."), code="invalid_language", field="language"
+        )
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("This username is taken.", code="username_taken", field="username")
+        raise Conflict(_("This username is taken."), code="username_taken", field="username")
     user = User(username=username, email=email, display_name=display_name, language=language)
     _validate_password(password, user)
     user.set_password(password)
@@ -122,7 +132,7 @@ def register(
         with transaction.atomic():
             user.save()
     except IntegrityError:  # a concurrent sign-up took it between the check and the insert
-        raise Conflict("This username is taken.", code="username_taken", field="username")
+        raise Conflict(_("This username is taken."), code="username_taken", field="username")
     from vermilion.engagement.services import ensure_default_board
 
     ensure_default_board(user)
@@ -132,7 +142,9 @@ def register(
 def check_credentials(username: str, password: str) -> User:
     user = django_authenticate(username=username, password=password)
     if user is None:
-        raise NotAuthenticated("The username or password is not right.", code="invalid_credentials")
+        raise NotAuthenticated(
+            _("The username or password is not right."), code="invalid_credentials"
+        )
     return user
 
 
@@ -168,7 +180,9 @@ def revoke_token(key: str) -> None:
 
 def change_password(user: User, *, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise Invalid("The current password is not right.", code="wrong_password", field="current")
+        raise Invalid(
+            _("The current password is not right."), code="wrong_password", field="current"
+        )
     _validate_password(new, user)
     user.set_password(new)
     user.save(update_fields=["password"])
@@ -199,14 +213,20 @@ def update_profile(
         bio = clean(bio or "")
         if grapheme_len(bio) > BIO_MAX_CHARS:
             raise Invalid(
-                f"A bio is at most {BIO_MAX_CHARS} characters.", code="too_long", field="bio"
+                _("A bio is at most %(max)s characters.") % {"max": BIO_MAX_CHARS},
+                code="too_long",
+                field="bio",
             )
         user.bio = bio
         fields.append("bio")
     if region is not _UNSET:
         region = clean(region or "", multiline=False)
         if grapheme_len(region) > REGION_MAX_CHARS:
-            raise Invalid("A region is at most 64 characters.", code="too_long", field="region")
+            raise Invalid(
+                _("A region is at most %(max)s characters.") % {"max": REGION_MAX_CHARS},
+                code="too_long",
+                field="region",
+            )
         user.region = region
         fields.append("region")
     if languages is not _UNSET:
@@ -216,7 +236,7 @@ def update_profile(
         language = (language or "").lower()
         if language not in UI_LANGUAGES:
             raise Invalid(
-                "Language is 'en' or 'zh-hans'.", code="invalid_language", field="language"
+                _("Language is 'en' or 'zh-hans'."), code="invalid_language", field="language"
             )
         user.language = language
         fields.append("language")
@@ -236,26 +256,26 @@ def _avatar_media(user: User, media_id):
     try:
         media_id = int(media_id)
     except (TypeError, ValueError):
-        raise Invalid("avatar_media_id is not an id.", field="avatar_media_id")
+        raise Invalid(_("avatar_media_id is not an id."), field="avatar_media_id")
     media = Media.objects.filter(pk=media_id, owner=user).first()
     if media is None:
-        raise NotFound("No such media of yours.", field="avatar_media_id")
+        raise NotFound(_("No such media of yours."), field="avatar_media_id")
     if media.kind != Media.Kind.IMAGE:
-        raise Invalid("An avatar is an image.", field="avatar_media_id")
+        raise Invalid(_("An avatar is an image."), field="avatar_media_id")
     if media.status == Media.Status.FAILED:
-        raise Invalid("This image could not be processed.", field="avatar_media_id")
+        raise Invalid(_("This image could not be processed."), field="avatar_media_id")
     return media
 
 
 def set_interests(user: User, slugs: list[str]) -> list[str]:
     slugs = list(dict.fromkeys(s for s in slugs if isinstance(s, str)))
     if len(slugs) > 50:
-        raise Invalid("Pick at most 50 interests.", field="interests")
+        raise Invalid(_("Pick at most 50 interests."), field="interests")
     known = set(Interest.objects.filter(slug__in=slugs).values_list("slug", flat=True))
     unknown = [s for s in slugs if s not in known]
     if unknown:
         raise Invalid(
-            f"Unknown interest: {', '.join(unknown[:5])}.",
+            _("Unknown interest: %(slugs)s.") % {"slugs": ", ".join(unknown[:5])},
             code="unknown_interest",
             field="interests",
         )
@@ -271,7 +291,7 @@ def _target(username: str) -> User:
 
     target = get_user(username)
     if target is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return target
 
 
@@ -279,13 +299,13 @@ def _target(username: str) -> User:
 def follow(actor: User, target: User) -> bool:
     """Follow ``target``; returns False when already following (idempotent)."""
     if actor.pk == target.pk:
-        raise Invalid("You cannot follow yourself.", code="cannot_follow_self")
+        raise Invalid(_("You cannot follow yourself."), code="cannot_follow_self")
     from .queries import blocked_either_way
 
     if blocked_either_way(actor, target):
         # Same answer whichever side blocked, so blocks stay private.
-        raise Forbidden("You cannot follow this account.", code="blocked")
-    _, created = Follow.objects.get_or_create(follower_id=actor.pk, followee_id=target.pk)
+        raise Forbidden(_("You cannot follow this account."), code="blocked")
+    _follow, created = Follow.objects.get_or_create(follower_id=actor.pk, followee_id=target.pk)
     if created:
         User.objects.filter(pk=actor.pk).update(following_count=F("following_count") + 1)
         User.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + 1)
@@ -301,7 +321,9 @@ def unfollow(actor: User, target: User) -> bool:
 
 
 def _remove_follow(follower: User, followee: User) -> bool:
-    deleted, _ = Follow.objects.filter(follower_id=follower.pk, followee_id=followee.pk).delete()
+    deleted, _rows = Follow.objects.filter(
+        follower_id=follower.pk, followee_id=followee.pk
+    ).delete()
     if deleted:
         User.objects.filter(pk=follower.pk).update(following_count=F("following_count") - 1)
         User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") - 1)
@@ -315,8 +337,8 @@ def _remove_follow(follower: User, followee: User) -> bool:
 def block(actor: User, target: User) -> bool:
     """Block ``target``: follows both ways end and they can no longer reach ``actor``."""
     if actor.pk == target.pk:
-        raise Invalid("You cannot block yourself.", code="cannot_block_self")
-    _, created = Block.objects.get_or_create(blocker_id=actor.pk, blocked_id=target.pk)
+        raise Invalid(_("You cannot block yourself."), code="cannot_block_self")
+    _block, created = Block.objects.get_or_create(blocker_id=actor.pk, blocked_id=target.pk)
     _remove_follow(actor, target)
     _remove_follow(target, actor)
     from vermilion.notifications.models import Notification
@@ -330,7 +352,7 @@ def block(actor: User, target: User) -> bool:
 
 @transaction.atomic
 def unblock(actor: User, target: User) -> bool:
-    deleted, _ = Block.objects.filter(blocker_id=actor.pk, blocked_id=target.pk).delete()
+    deleted, _rows = Block.objects.filter(blocker_id=actor.pk, blocked_id=target.pk).delete()
     return bool(deleted)
 
 

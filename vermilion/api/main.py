@@ -1,6 +1,8 @@
 """The JSON API: one NinjaAPI assembled from each app's ``api.py`` router.
 
-All errors leave here in one shape, ``{"error": {"code", "message", "field"?}}``.
+All errors leave here in one shape, ``{"error": {"code", "message", "field"?}}``. Messages
+are in the request's language (``Accept-Language``, or a signed-in session's saved choice);
+codes never change with it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import logging
 
 from django.db import connection
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -78,9 +81,10 @@ def _validation_error(request, exc: ValidationError):
     if len(loc) > 1 and loc[0] in ("payload", "data"):
         loc = loc[1:]
     field = ".".join(loc) or None
-    message = first.get("msg", "Invalid input.")
+    # Pydantic's own wording stays English; the framing around it is translated.
+    message = first.get("msg") or _("Invalid input.")
     if field:
-        message = f"{field}: {message}"
+        message = _("%(field)s: %(message)s") % {"field": field, "message": message}
     return api.create_response(request, error_body(422, message, "invalid", field), status=422)
 
 
@@ -88,7 +92,7 @@ def _validation_error(request, exc: ValidationError):
 def _auth_error(request, exc):
     return api.create_response(
         request,
-        error_body(401, "Sign in first: send a valid bearer token or session cookie."),
+        error_body(401, _("Sign in first: send a valid bearer token or session cookie.")),
         status=401,
     )
 
@@ -102,14 +106,16 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return api.create_response(request, error_body(404, "Not found."), status=404)
+    return api.create_response(request, error_body(404, _("Not found.")), status=404)
 
 
 @api.exception_handler(Exception)
 def _unexpected(request, exc):
     log.exception("unhandled API error")
     return api.create_response(
-        request, error_body(500, "Something went wrong on our side.", "internal_error"), status=500
+        request,
+        error_body(500, _("Something went wrong on our side."), "internal_error"),
+        status=500,
     )
 
 
@@ -124,7 +130,7 @@ def health(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception:  # noqa: BLE001
-        return Status(503, error_body(503, "The database does not answer.", "unavailable"))
+        return Status(503, error_body(503, _("The database does not answer."), "unavailable"))
     return {"status": "ok"}
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import json
 
+from django.utils.translation import gettext as _
+
 from .errors import Invalid
 
 
@@ -25,13 +27,13 @@ def decode(cursor: str | None, *, arity: int = 1, types: tuple = (int,)) -> list
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
-        raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
+        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
     if (
         not isinstance(values, list)
         or len(values) != arity
         or not all(isinstance(v, types) and not isinstance(v, bool) for v in values)
     ):
-        raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
+        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
     return values
 
 

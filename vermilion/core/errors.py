@@ -2,6 +2,9 @@
 
 The API turns them into ``{"error": {"code", "message", "field"}}`` with the status below;
 web views show the message. Services never return HTTP responses themselves.
+
+Messages are written in English and wrapped in ``gettext`` where they are raised, so they
+reach the reader in the language of the request (``LocaleMiddleware``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ class ServiceError(Exception):
     code = "invalid"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        # A lazy translation (a module-level gettext_lazy constant) is resolved now, in the
+        # language active where the error is raised, so every consumer gets a plain str.
+        message = str(message)
         super().__init__(message)
         self.message = message
         if code:

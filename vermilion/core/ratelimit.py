@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from .errors import RateLimited
 
@@ -43,5 +44,5 @@ def hit(scope: str, key: str, *, limit: int | None = None, window: int | None = 
     if count > limit:
         retry_after = (bucket + 1) * window - now
         raise RateLimited(
-            "Too many requests. Please wait a moment and try again.", retry_after=retry_after
+            _("Too many requests. Please wait a moment and try again."), retry_after=retry_after
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from vermilion.accounts.queries import get_user
@@ -139,7 +140,7 @@ def _id_after(cursor: str | None) -> int | None:
     if not position:
         return None
     if not isinstance(position[0], int) or not 0 < position[0] < 2**63:
-        raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
+        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
     return position[0]
 
 
@@ -291,9 +292,9 @@ def list_boards(request, username: str | None = None, cursor: str | None = None)
     if username:
         owner = get_user(username)
         if owner is None:
-            raise NotFound("No such user.")
+            raise NotFound(_("No such user."))
     elif me is None:
-        raise NotAuthenticated("Sign in to see your boards, or give a username.")
+        raise NotAuthenticated(_("Sign in to see your boards, or give a username."))
     else:
         owner = me
     qs = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
 
 from vermilion.accounts.queries import blocked_ids_subqueries
 from vermilion.core.errors import NotFound
@@ -20,11 +21,11 @@ from .models import Board, Comment
 COMMENT_RELATED = ("author__avatar", "reply_to__avatar")
 
 
-def _as_id(value, what: str) -> int:
+def _as_id(value, not_found: str) -> int:
     """A malformed or out-of-range id names nothing: NotFound, never a database error."""
     parsed = parse_id(value)
     if parsed is None:
-        raise NotFound(f"No such {what}.")
+        raise NotFound(not_found)
     return parsed
 
 
@@ -66,11 +67,11 @@ def get_comment(viewer, comment_id) -> Comment:
     """A comment on a note ``viewer`` may see (blocks are checked by the caller's action)."""
     comment = (
         Comment.objects.select_related("note__author", "author__avatar", "reply_to__avatar")
-        .filter(pk=_as_id(comment_id, "comment"), note__in=visible_notes_for(viewer))
+        .filter(pk=_as_id(comment_id, _("No such comment.")), note__in=visible_notes_for(viewer))
         .first()
     )
     if comment is None:
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     return comment
 
 
@@ -78,7 +79,7 @@ def get_readable_comment(viewer, comment_id) -> Comment:
     """Like ``get_comment``, but a comment hidden from the viewer by a block is NotFound."""
     comment = get_comment(viewer, comment_id)
     if not visible_comments(viewer).filter(pk=comment.pk).exists():
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     return comment
 
 
@@ -91,7 +92,7 @@ def note_for_undo(user, note_id, relation: str) -> Note:
     except NotFound:
         note = (
             Note.objects.select_related("author")
-            .filter(pk=_as_id(note_id, "note"), **{f"{relation}__user_id": user.pk})
+            .filter(pk=_as_id(note_id, _("No such note.")), **{f"{relation}__user_id": user.pk})
             .first()
         )
         if note is None:
@@ -116,11 +117,11 @@ def get_board(viewer, board_id) -> Board:
     board = (
         visible_boards(viewer)
         .select_related("owner__avatar")
-        .filter(pk=_as_id(board_id, "board"))
+        .filter(pk=_as_id(board_id, _("No such board.")))
         .first()
     )
     if board is None:
-        raise NotFound("No such board.")
+        raise NotFound(_("No such board."))
     return board
 
 
@@ -129,5 +130,5 @@ def own_board(user, board_id) -> Board:
     board_id = parse_id(board_id)
     board = Board.objects.filter(pk=board_id, owner_id=user.pk).first() if board_id else None
     if board is None:
-        raise NotFound("No such board of yours.", field="board_id")
+        raise NotFound(_("No such board of yours."), field="board_id")
     return board

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import User
 from vermilion.accounts.queries import blocked_either_way
@@ -37,7 +38,7 @@ MAX_MENTIONS_PER_COMMENT = 20
 
 
 def ensure_default_board(user) -> Board:
-    board, _ = Board.objects.get_or_create(
+    board, _created = Board.objects.get_or_create(
         owner=user, is_default=True, defaults={"name": DEFAULT_BOARD_NAME}
     )
     return board
@@ -60,7 +61,7 @@ def _lock_note(note: Note) -> bool:
 
 def _lock_visible_note(user, note: Note) -> None:
     if not _lock_note(note) or not can_view(user, note):
-        raise NotFound("No such note.")
+        raise NotFound(_("No such note."))
 
 
 def _insert_once(model, **fields):
@@ -74,7 +75,7 @@ def _insert_once(model, **fields):
 
 def _deleted(queryset) -> int:
     """How many rows of the queryset's own model a delete removed (not cascaded ones)."""
-    _, per_model = queryset.delete()
+    _total, per_model = queryset.delete()
     return per_model.get(queryset.model._meta.label, 0)
 
 
@@ -127,7 +128,7 @@ def _move(existing: Collect, board: Board) -> Collect:
 
 def _board_gone() -> NotFound:
     # The board was deleted while we collected into it: raising rolls the collect back.
-    return NotFound("No such board of yours.", field="board_id")
+    return NotFound(_("No such board of yours."), field="board_id")
 
 
 @transaction.atomic
@@ -140,7 +141,7 @@ def collect(user, note: Note, board: Board | None = None) -> Collect:
     if board is None:
         board = ensure_default_board(user)
     elif board.owner_id != user.pk:
-        raise NotFound("No such board of yours.", field="board_id")
+        raise NotFound(_("No such board of yours."), field="board_id")
     # The note lock serialises collects of this note, so this read stays true until commit.
     existing = Collect.objects.filter(user_id=user.pk, note_id=note.pk).first()
     if existing is not None:
@@ -176,11 +177,13 @@ def _board_name(name) -> str:
     name = clean(name if isinstance(name, str) else "", multiline=False)
     if not 1 <= grapheme_len(name) <= BOARD_NAME_MAX_CHARS:
         raise Invalid(
-            f"A board name is 1-{BOARD_NAME_MAX_CHARS} characters.", code="invalid", field="name"
+            _("A board name is 1-%(max)s characters.") % {"max": BOARD_NAME_MAX_CHARS},
+            code="invalid",
+            field="name",
         )
     # The column holds 100 code points; 50 emoji built from many code points can exceed it.
     if len(name) > Board._meta.get_field("name").max_length:
-        raise Invalid("This board name is too long.", code="too_long", field="name")
+        raise Invalid(_("This board name is too long."), code="too_long", field="name")
     return name
 
 
@@ -188,7 +191,8 @@ def _board_description(description) -> str:
     description = clean(description if isinstance(description, str) else "")
     if grapheme_len(description) > BOARD_DESCRIPTION_MAX_CHARS:
         raise Invalid(
-            f"A description is at most {BOARD_DESCRIPTION_MAX_CHARS} characters.",
+            _("A description is at most %(max)s characters.")
+            % {"max": BOARD_DESCRIPTION_MAX_CHARS},
             code="too_long",
             field="description",
         )
@@ -200,7 +204,9 @@ def _check_name_free(owner, name: str, *, exclude_pk=None) -> None:
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise Conflict("You already have a board with this name.", code="name_taken", field="name")
+        raise Conflict(
+            _("You already have a board with this name."), code="name_taken", field="name"
+        )
 
 
 def _save_board(board: Board, fields: list[str] | None = None) -> None:
@@ -208,7 +214,9 @@ def _save_board(board: Board, fields: list[str] | None = None) -> None:
         with transaction.atomic():
             board.save(update_fields=fields)
     except IntegrityError:  # a concurrent create/rename took the name
-        raise Conflict("You already have a board with this name.", code="name_taken", field="name")
+        raise Conflict(
+            _("You already have a board with this name."), code="name_taken", field="name"
+        )
 
 
 def _require_owner(actor, board: Board) -> None:
@@ -219,8 +227,8 @@ def _require_owner(actor, board: Board) -> None:
     if actor is not None and actor.pk == board.owner_id:
         return
     if board.is_private or blocked_either_way(actor, board.owner):
-        raise NotFound("No such board.")
-    raise Forbidden("Only the owner can change a board.")
+        raise NotFound(_("No such board."))
+    raise Forbidden(_("Only the owner can change a board."))
 
 
 @transaction.atomic
@@ -264,7 +272,7 @@ def delete_board(actor, board: Board) -> None:
     """Delete a named board and un-collect what it held (notes don't move to another board)."""
     _require_owner(actor, board)
     if board.is_default:
-        raise Invalid("The default board cannot be deleted.", code="default_board")
+        raise Invalid(_("The default board cannot be deleted."), code="default_board")
     in_board = Collect.objects.filter(board_id=board.pk).values("note_id")
     # Notes first (in id order), then the board: the order every other write takes.
     list(Note.objects.select_for_update().filter(pk__in=in_board).order_by("pk").values("pk"))
@@ -288,7 +296,9 @@ def _comment_body(body) -> str:
     body = clean(body if isinstance(body, str) else "")
     if not 1 <= grapheme_len(body) <= COMMENT_MAX_CHARS:
         raise Invalid(
-            f"A comment is 1-{COMMENT_MAX_CHARS} characters.", code="invalid", field="body"
+            _("A comment is 1-%(max)s characters.") % {"max": COMMENT_MAX_CHARS},
+            code="invalid",
+            field="body",
         )
     return body
 
@@ -296,7 +306,7 @@ def _comment_body(body) -> str:
 def _answered_comment(note: Note, parent_id) -> Comment:
     parent_id = parse_id(parent_id)
     if parent_id is None:
-        raise Invalid("parent_id is not an id.", field="parent_id")
+        raise Invalid(_("parent_id is not an id."), field="parent_id")
     # Locked so a concurrent delete of the thread can't race the new reply (and its count).
     answered = (
         Comment.objects.select_for_update()
@@ -305,7 +315,7 @@ def _answered_comment(note: Note, parent_id) -> Comment:
         .first()
     )
     if answered is None:
-        raise NotFound("No such comment on this note.", field="parent_id")
+        raise NotFound(_("No such comment on this note."), field="parent_id")
     return answered
 
 
@@ -336,7 +346,7 @@ def add_comment(user, note: Note, *, body, parent_id=None) -> Comment:
     if parent_id not in (None, ""):
         answered = _answered_comment(note, parent_id)
         if blocked_either_way(user, answered.author):
-            raise Forbidden("You cannot reply to this comment.", code="blocked")
+            raise Forbidden(_("You cannot reply to this comment."), code="blocked")
         if answered.parent_id is None:
             top = answered
         else:
@@ -375,7 +385,7 @@ def can_delete_comment(actor, comment: Comment) -> bool:
 def delete_comment(actor, comment: Comment) -> None:
     """Delete a comment; a top-level comment takes its replies with it."""
     if not can_delete_comment(actor, comment):
-        raise Forbidden("You cannot delete this comment.")
+        raise Forbidden(_("You cannot delete this comment."))
     _lock_note(comment.note)
     locked = Comment.objects.select_for_update().filter(pk=comment.pk).first()
     if locked is None:  # deleted meanwhile (with its thread or its note, or by another request)
@@ -402,9 +412,9 @@ def _lock_comment(comment: Comment) -> bool:
 def like_comment(user, comment: Comment) -> bool:
     """Like a comment; False when already liked (idempotent)."""
     if not _lock_comment(comment) or not can_view(user, comment.note):
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     if blocked_either_way(user, comment.author):
-        raise Forbidden("You cannot like this comment.", code="blocked")
+        raise Forbidden(_("You cannot like this comment."), code="blocked")
     if _insert_once(CommentLike, user_id=user.pk, comment_id=comment.pk) is None:
         return False
     Comment.objects.filter(pk=comment.pk).update(likes_count=_plus_one("likes_count"))

@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
@@ -62,7 +63,7 @@ def upload_media(
     limit, 415 for anything that is not one of those image formats (judged by content).
     """
     if file is None:
-        raise Invalid("Attach the image as the multipart form field 'file'.", field="file")
+        raise Invalid(_("Attach the image as the multipart form field 'file'."), field="file")
     media = services.create_image_upload(request.user, file, alt_text=alt_text)
     return Status(201, media_dict(media))
 

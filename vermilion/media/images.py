@@ -30,6 +30,8 @@ from typing import IO
 import blurhash
 import pillow_heif
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
 from vermilion.core.errors import ServiceError, TooLarge, UnsupportedMedia
@@ -49,8 +51,10 @@ DISPLAY_MAX_PX = 1440
 WEBP_QUALITY = {"thumb": 80, "display": 85}
 RENDITION_CONTENT_TYPE = "image/webp"
 
-NOT_AN_IMAGE = "This file is not an image we can use. Upload a JPEG, PNG, WebP, HEIC or GIF photo."
-DAMAGED = "This image is damaged or incomplete."
+NOT_AN_IMAGE = gettext_lazy(
+    "This file is not an image we can use. Upload a JPEG, PNG, WebP, HEIC or GIF photo."
+)
+DAMAGED = gettext_lazy("This image is damaged or incomplete.")
 
 _HEADER_BYTES = 64
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
@@ -117,7 +121,8 @@ def check_pixels(width: int, height: int) -> None:
     limit = settings.MAX_IMAGE_PIXELS
     if width * height > limit:
         raise TooLarge(
-            f"This image is too large: {width}×{height} pixels. The limit is {_pixels(limit)}.",
+            _("This image is too large: %(width)s×%(height)s pixels. The limit is %(limit)s.")
+            % {"width": width, "height": height, "limit": _pixels(limit)},
             field="file",
         )
 
@@ -125,7 +130,7 @@ def check_pixels(width: int, height: int) -> None:
 def _pixels(count: int) -> str:
     millions = count / 1_000_000
     shown = f"{int(millions):,}" if millions.is_integer() else f"{millions:g}"
-    return f"{shown} million pixels"
+    return _("%(millions)s million pixels") % {"millions": shown}
 
 
 @contextmanager
@@ -145,8 +150,8 @@ def _hostile_input() -> Iterator[None]:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise TooLarge(
-                "This image is too large to process safely. "
-                f"The limit is {_pixels(settings.MAX_IMAGE_PIXELS)}.",
+                _("This image is too large to process safely. The limit is %(limit)s.")
+                % {"limit": _pixels(settings.MAX_IMAGE_PIXELS)},
                 field="file",
             ) from exc
         except MemoryError:
@@ -279,7 +284,7 @@ def _dominant_color(sample: Image.Image) -> str:
     """The most common colour after reducing the picture to a handful of colours."""
     quantized = sample.quantize(colors=5, method=Image.Quantize.MEDIANCUT)
     counts = quantized.getcolors() or [(1, 0)]
-    _, index = max(counts)
+    _count, index = max(counts)
     palette = quantized.getpalette() or [0, 0, 0]
     red, green, blue = palette[index * 3 : index * 3 + 3]
     return f"#{red:02x}{green:02x}{blue:02x}"

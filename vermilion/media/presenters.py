@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.files.storage import storages
+from django.utils.translation import gettext
 
 from .models import Media
 
@@ -32,7 +33,8 @@ def media_dict(media: Media) -> dict:
         "duration_ms": media.duration_ms,
         "progress": media.progress,
         "urls": media_urls(media),
-        "error": media.error or None,
+        # Stored as the English msgid (media.tasks): shown in the reader's language.
+        "error": gettext(media.error) if media.error else None,
         "created_at": media.created_at,
     }
     return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from vermilion.core.errors import NotFound
 
 from .models import Media
@@ -19,17 +21,17 @@ def get_visible_media(viewer, media_id) -> Media:
     try:
         pk = int(media_id)
     except (TypeError, ValueError):
-        raise NotFound("No such media.")
+        raise NotFound(_("No such media."))
     if not 0 < pk <= _MAX_ID:
-        raise NotFound("No such media.")
+        raise NotFound(_("No such media."))
     media = Media.objects.filter(pk=pk).first()
     if media is None:
-        raise NotFound("No such media.")
+        raise NotFound(_("No such media."))
     if viewer is not None and (viewer.pk == media.owner_id or viewer.is_staff):
         return media
     # Imported here: notes sits above media (notes attach media), not the other way round.
     from vermilion.notes.queries import visible_notes_for
 
     if not visible_notes_for(viewer).filter(attachments__media_id=pk).exists():
-        raise NotFound("No such media.")
+        raise NotFound(_("No such media."))
     return media

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from vermilion.core import jobs, ratelimit
 from vermilion.core.errors import Forbidden, Invalid, TooLarge
@@ -69,7 +70,7 @@ def original_path(media_id: int, fmt: str) -> str:
 def update_media(actor, media: Media, *, alt_text: str | None = None) -> Media:
     """Owner-only edits (the alt text; the pixels never change after upload)."""
     if actor is None or actor.pk != media.owner_id:
-        raise Forbidden("Only the owner can edit this media.")
+        raise Forbidden(_("Only the owner can edit this media."))
     if alt_text is not None:
         media.alt_text = _clean_alt_text(alt_text)
         media.save(update_fields=["alt_text"])
@@ -81,7 +82,10 @@ def _clean_alt_text(text: str | None) -> str:
     # The column holds 500 code points; counting graphemes alone would let a string of
     # combined emoji past the check and into a database error.
     if grapheme_len(text) > MAX_ALT_TEXT_CHARS or len(text) > MAX_ALT_TEXT_CHARS:
-        raise Invalid(f"Alt text is at most {MAX_ALT_TEXT_CHARS} characters.", field="alt_text")
+        raise Invalid(
+            _("Alt text is at most %(max)s characters.") % {"max": MAX_ALT_TEXT_CHARS},
+            field="alt_text",
+        )
     return text
 
 
@@ -105,14 +109,17 @@ def _bounded_copy(uploaded_file: IO[bytes] | File) -> Iterator[tuple[IO[bytes], 
                 raise file_too_large()
             spool.write(chunk)
         if size == 0:
-            raise Invalid("The file is empty.", field="file")
+            raise Invalid(_("The file is empty."), field="file")
         spool.seek(0)
         yield spool, size
 
 
 def file_too_large() -> TooLarge:
     limit = settings.MAX_IMAGE_UPLOAD_BYTES
-    return TooLarge(f"This file is too large. The limit is {_human_bytes(limit)}.", field="file")
+    return TooLarge(
+        _("This file is too large. The limit is %(limit)s.") % {"limit": _human_bytes(limit)},
+        field="file",
+    )
 
 
 def _human_bytes(count: int) -> str:
@@ -120,4 +127,4 @@ def _human_bytes(count: int) -> str:
         return f"{count / (1024 * 1024):.3g} MB"
     if count >= 1024:
         return f"{count / 1024:.3g} KB"
-    return f"{count} bytes"
+    return _("%(count)s bytes") % {"count": count}

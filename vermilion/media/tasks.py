@@ -18,7 +18,8 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from vermilion.core.errors import ServiceError
 from vermilion.core.jobs import PermanentError, job
@@ -30,12 +31,19 @@ from .models import Media
 log = logging.getLogger("vermilion.media")
 
 PROCESS_IMAGE = "media.process_image"
-GIVE_UP_MESSAGE = "We could not process this image. Please try uploading it again."
-MISSING_MESSAGE = "The uploaded file is missing. Please upload it again."
+GIVE_UP_MESSAGE = gettext_lazy("We could not process this image. Please try uploading it again.")
+MISSING_MESSAGE = gettext_lazy("The uploaded file is missing. Please upload it again.")
 
 
 @job(PROCESS_IMAGE)
 def process_image(media_id: int) -> None:
+    # With no language active, a failure is stored as the catalogue's English msgid whatever
+    # language the worker runs in; ``media_dict`` translates it for each reader.
+    with translation.override(None):
+        _process_image(media_id)
+
+
+def _process_image(media_id: int) -> None:
     media = Media.objects.filter(pk=media_id, kind=Media.Kind.IMAGE).first()
     if media is None or media.status != Media.Status.PROCESSING:
         return  # deleted meanwhile, or finished by an earlier run
@@ -102,7 +110,7 @@ def _fail(media: Media, message: str) -> None:
     log.info("media %s failed: %s", media.pk, message)
     Media.objects.filter(pk=media.pk, status=Media.Status.PROCESSING).update(
         status=Media.Status.FAILED,
-        error=message[:300],
+        error=str(message)[:300],
         progress=0,
         processed_at=timezone.now(),
     )

@@ -6,6 +6,7 @@ output from ``notes.presenters``.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
@@ -131,13 +132,15 @@ def suggest_hashtags(request, prefix: str = "", limit: int = 10):
     text = prefix.strip().lstrip("#＃")
     if grapheme_len(text) > SUGGEST_PREFIX_MAX_CHARS:
         raise Invalid(
-            f"A prefix is at most {SUGGEST_PREFIX_MAX_CHARS} characters.",
+            _("A prefix is at most %(max)s characters.") % {"max": SUGGEST_PREFIX_MAX_CHARS},
             code="invalid_prefix",
             field="prefix",
         )
     if not 1 <= limit <= SUGGEST_LIMIT_MAX:
         raise Invalid(
-            f"limit is between 1 and {SUGGEST_LIMIT_MAX}.", code="invalid_limit", field="limit"
+            _("limit is between 1 and %(max)s.") % {"max": SUGGEST_LIMIT_MAX},
+            code="invalid_limit",
+            field="limit",
         )
     if not text:
         return {"items": []}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Block, Follow
 from vermilion.core.errors import NotFound
@@ -57,10 +58,10 @@ def get_visible_note(viewer, note_id) -> Note:
     """The note if ``viewer`` may see it; otherwise NotFound (never reveal that it exists)."""
     note_id = parse_id(note_id)
     if note_id is None:
-        raise NotFound("No such note.")
+        raise NotFound(_("No such note."))
     note = visible_notes_for(viewer).select_related("author").filter(pk=note_id).first()
     if note is None:
-        raise NotFound("No such note.")
+        raise NotFound(_("No such note."))
     return note
 
 
@@ -80,7 +81,7 @@ def profile_owner(viewer, username: str):
         and Block.objects.filter(blocker_id=owner.pk, blocked_id=viewer.pk).exists()
     )
     if owner is None or blocked:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return owner
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Block, User
 from vermilion.core import jobs
@@ -51,13 +52,15 @@ EDITABLE = frozenset({"title", "body", "hashtags", "place", "visibility", "media
 
 def _validate_title(title) -> str:
     if not isinstance(title, str):
-        raise Invalid("A title is text.", code="invalid_title", field="title")
+        raise Invalid(_("A title is text."), code="invalid_title", field="title")
     title = clean(title, multiline=False)
     if not title:
-        raise Invalid("A note needs a title.", code="title_required", field="title")
+        raise Invalid(_("A note needs a title."), code="title_required", field="title")
     if grapheme_len(title) > TITLE_MAX_CHARS or len(title) > _TITLE_MAX_CODEPOINTS:
         raise Invalid(
-            f"A title is at most {TITLE_MAX_CHARS} characters.", code="too_long", field="title"
+            _("A title is at most %(max)s characters.") % {"max": TITLE_MAX_CHARS},
+            code="too_long",
+            field="title",
         )
     return title
 
@@ -66,11 +69,13 @@ def _validate_body(body) -> str:
     if body is None:
         return ""
     if not isinstance(body, str):
-        raise Invalid("The body is text.", code="invalid_body", field="body")
+        raise Invalid(_("The body is text."), code="invalid_body", field="body")
     body = clean(body)
     if grapheme_len(body) > BODY_MAX_CHARS:
         raise Invalid(
-            f"The text is at most {BODY_MAX_CHARS} characters.", code="too_long", field="body"
+            _("The text is at most %(max)s characters.") % {"max": BODY_MAX_CHARS},
+            code="too_long",
+            field="body",
         )
     return body
 
@@ -78,7 +83,7 @@ def _validate_body(body) -> str:
 def _validate_visibility(value) -> str:
     if value not in Visibility.values:
         raise Invalid(
-            "Visibility is one of: public, followers, private.",
+            _("Visibility is one of: public, followers, private."),
             code="invalid_visibility",
             field="visibility",
         )
@@ -87,11 +92,14 @@ def _validate_visibility(value) -> str:
 
 def _coordinate(value, name: str, limit: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Invalid(f"{name} is a number.", code="invalid_place", field=f"place.{name}")
+        raise Invalid(
+            _("%(name)s is a number.") % {"name": name}, code="invalid_place", field=f"place.{name}"
+        )
     value = float(value)
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise Invalid(
-            f"{name} is between -{limit:g} and {limit:g}.",
+            _("%(name)s is between -%(limit)s and %(limit)s.")
+            % {"name": name, "limit": f"{limit:g}"},
             code="invalid_place",
             field=f"place.{name}",
         )
@@ -103,21 +111,21 @@ def _validate_place(place) -> tuple[str, float | None, float | None]:
     if place is None:
         return "", None, None
     if not isinstance(place, dict):
-        raise Invalid("A place is {name, lat?, lon?}.", code="invalid_place", field="place")
+        raise Invalid(_("A place is {name, lat?, lon?}."), code="invalid_place", field="place")
     name = place.get("name")
     if not isinstance(name, str) or not clean(name, multiline=False):
-        raise Invalid("A place needs a name.", code="invalid_place", field="place.name")
+        raise Invalid(_("A place needs a name."), code="invalid_place", field="place.name")
     name = clean(name, multiline=False)
     if grapheme_len(name) > PLACE_NAME_MAX_CHARS or len(name) > _PLACE_MAX_CODEPOINTS:
         raise Invalid(
-            f"A place name is at most {PLACE_NAME_MAX_CHARS} characters.",
+            _("A place name is at most %(max)s characters.") % {"max": PLACE_NAME_MAX_CHARS},
             code="too_long",
             field="place.name",
         )
     lat, lon = place.get("lat"), place.get("lon")
     if (lat is None) != (lon is None):
         raise Invalid(
-            "Give both latitude and longitude, or neither.", code="invalid_place", field="place"
+            _("Give both latitude and longitude, or neither."), code="invalid_place", field="place"
         )
     if lat is None:
         return name, None, None
@@ -129,10 +137,10 @@ def _explicit_tags(values) -> list[str]:
     if values is None:
         return []
     if not isinstance(values, list | tuple):
-        raise Invalid("Hashtags are a list.", code="invalid_hashtag", field="hashtags")
+        raise Invalid(_("Hashtags are a list."), code="invalid_hashtag", field="hashtags")
     if len(values) > MAX_HASHTAGS:
         raise Invalid(
-            f"A note has at most {MAX_HASHTAGS} hashtags.",
+            _("A note has at most %(max)s hashtags.") % {"max": MAX_HASHTAGS},
             code="too_many_hashtags",
             field="hashtags",
         )
@@ -141,7 +149,7 @@ def _explicit_tags(values) -> list[str]:
         tag = clean(value, multiline=False).lstrip("#＃") if isinstance(value, str) else None
         if not tag or not TAG_RE.match(tag):
             raise Invalid(
-                "A hashtag is 1-50 letters, digits or underscores.",
+                _("A hashtag is 1-50 letters, digits or underscores."),
                 code="invalid_hashtag",
                 field="hashtags",
             )
@@ -155,11 +163,11 @@ def _merge_tags(body: str, explicit: list[str]) -> list[str]:
     for tag in [*extract_hashtags(body), *explicit]:
         key = normalize_tag(tag)
         if len(key) > _TAG_KEY_MAX:
-            raise Invalid("This hashtag is too long.", code="invalid_hashtag", field="hashtags")
+            raise Invalid(_("This hashtag is too long."), code="invalid_hashtag", field="hashtags")
         merged.setdefault(key, tag)
     if len(merged) > MAX_HASHTAGS:
         raise Invalid(
-            f"A note has at most {MAX_HASHTAGS} hashtags.",
+            _("A note has at most %(max)s hashtags.") % {"max": MAX_HASHTAGS},
             code="too_many_hashtags",
             field="hashtags",
         )
@@ -168,12 +176,16 @@ def _merge_tags(body: str, explicit: list[str]) -> list[str]:
 
 def _parse_ids(values) -> list[int]:
     if not isinstance(values, list | tuple):
-        raise Invalid("media_ids is a list of ids.", code="invalid_media", field="media_ids")
+        raise Invalid(_("media_ids is a list of ids."), code="invalid_media", field="media_ids")
     ids = []
     for value in values:
         number = parse_id(value)
         if number is None:
-            raise Invalid(f"{value!r} is not a media id.", code="invalid_media", field="media_ids")
+            raise Invalid(
+                _("%(value)s is not a media id.") % {"value": repr(value)},
+                code="invalid_media",
+                field="media_ids",
+            )
         ids.append(number)
     return ids
 
@@ -188,14 +200,20 @@ def _resolve_media(author, media_ids, note: Note | None = None) -> tuple[str, li
     ids = _parse_ids(media_ids)
     if not ids:
         raise Invalid(
-            "A note needs at least one image or a video.", code="media_required", field="media_ids"
+            _("A note needs at least one image or a video."),
+            code="media_required",
+            field="media_ids",
         )
     if len(ids) > MAX_IMAGES:
         raise Invalid(
-            f"A note has at most {MAX_IMAGES} images.", code="too_many_media", field="media_ids"
+            _("A note has at most %(max)s images.") % {"max": MAX_IMAGES},
+            code="too_many_media",
+            field="media_ids",
         )
     if len(set(ids)) != len(ids):
-        raise Invalid("The same image is listed twice.", code="duplicate_media", field="media_ids")
+        raise Invalid(
+            _("The same image is listed twice."), code="duplicate_media", field="media_ids"
+        )
     # Locked so a concurrent note can't take the same media between the check and the insert.
     found = {m.pk: m for m in Media.objects.select_for_update().filter(pk__in=ids)}
     media = []
@@ -204,19 +222,20 @@ def _resolve_media(author, media_ids, note: Note | None = None) -> tuple[str, li
         if item is None or item.owner_id != author.pk:
             # Someone else's media is "not found": don't reveal that it exists.
             raise Invalid(
-                f"Media {media_id} is not one of your uploads.",
+                _("Media %(id)s is not one of your uploads.") % {"id": media_id},
                 code="media_not_found",
                 field="media_ids",
             )
         if item.status == Media.Status.PROCESSING:
             raise Conflict(
-                f"Media {media_id} is still being processed; try again in a moment.",
+                _("Media %(id)s is still being processed; try again in a moment.")
+                % {"id": media_id},
                 code="media_not_ready",
                 field="media_ids",
             )
         if item.status != Media.Status.READY:
             raise Invalid(
-                f"Media {media_id} could not be processed; upload it again.",
+                _("Media %(id)s could not be processed; upload it again.") % {"id": media_id},
                 code="media_failed",
                 field="media_ids",
             )
@@ -227,14 +246,14 @@ def _resolve_media(author, media_ids, note: Note | None = None) -> tuple[str, li
     used = in_use.values_list("media_id", flat=True).first()
     if used is not None:
         raise Conflict(
-            f"Media {used} is already part of another note.",
+            _("Media %(id)s is already part of another note.") % {"id": used},
             code="media_in_use",
             field="media_ids",
         )
     videos = [m for m in media if m.kind == Media.Kind.VIDEO]
     if videos and len(media) > 1:
         raise Invalid(
-            "A video note has exactly one video and no images.",
+            _("A video note has exactly one video and no images."),
             code="mixed_media",
             field="media_ids",
         )
@@ -246,7 +265,7 @@ def _mentioned_users(author, title: str, body: str) -> list[User]:
     names = {n.lower() for n in extract_mentions(f"{title}\n{body}")}
     if len(names) > MAX_MENTIONS:
         raise Invalid(
-            f"Mention at most {MAX_MENTIONS} people in a note.",
+            _("Mention at most %(max)s people in a note.") % {"max": MAX_MENTIONS},
             code="too_many_mentions",
             field="body",
         )
@@ -277,7 +296,7 @@ def _attach(note: Note, media: list[Media]) -> None:
             )
     except IntegrityError:  # another note took one of them first
         raise Conflict(
-            "One of these images is already part of another note.",
+            _("One of these images is already part of another note."),
             code="media_in_use",
             field="media_ids",
         )
@@ -287,7 +306,9 @@ def _set_hashtags(note: Note, names: list[str]) -> None:
     """Make the note's hashtags exactly ``names`` (in order), adjusting each tag's count."""
     wanted: list[Hashtag] = []
     for name in names:
-        tag, _ = Hashtag.objects.get_or_create(key=normalize_tag(name), defaults={"name": name})
+        tag, _created = Hashtag.objects.get_or_create(
+            key=normalize_tag(name), defaults={"name": name}
+        )
         wanted.append(tag)
     current = set(NoteHashtag.objects.filter(note=note).values_list("hashtag_id", flat=True))
     wanted_ids = [t.pk for t in wanted]
@@ -367,10 +388,13 @@ def update_note(actor, note: Note, **changes) -> Note:
     author's uploads, so they can be attached again.
     """
     if actor is None or actor.pk != note.author_id:
-        raise Forbidden("Only the author can edit a note.")
+        raise Forbidden(_("Only the author can edit a note."))
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise Invalid(f"Cannot change {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+        raise Invalid(
+            _("Cannot change %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            field=sorted(unknown)[0],
+        )
     with transaction.atomic():
         note = Note.objects.select_for_update().get(pk=note.pk)
         old_body = note.body
@@ -429,7 +453,7 @@ def delete_note(actor, note: Note) -> None:
     from vermilion.engagement.models import Board, Collect, Like
 
     if actor is None or not (actor.pk == note.author_id or actor.is_staff):
-        raise Forbidden("Only the author or a moderator can delete a note.")
+        raise Forbidden(_("Only the author or a moderator can delete a note."))
     with transaction.atomic():
         note = Note.objects.select_for_update().filter(pk=note.pk).first()
         if note is None:  # deleted concurrently: nothing left to do

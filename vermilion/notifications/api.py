@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from vermilion.accounts.schemas import UserOut
@@ -68,7 +69,7 @@ def list_notifications(request, cursor: str | None = None):
     if position:
         after = parse_id(position[0])
         if after is None:
-            raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
+            raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
         qs = qs.filter(id__lt=after)
     rows = list(qs.order_by("-id")[: PAGE_SIZE + 1])
     rows, next_cursor = cursors.page(rows, PAGE_SIZE, key=lambda n: (n.id,))
@@ -93,6 +94,6 @@ def mark_read(request, payload: ReadIn | None = None):
     if payload is not None and payload.up_to_id is not None:
         up_to = parse_id(payload.up_to_id)
         if up_to is None:
-            raise Invalid("up_to_id is not an id.", field="up_to_id")
+            raise Invalid(_("up_to_id is not an id."), field="up_to_id")
     services.mark_read(request.user, up_to)
     return {"unread": services.unread_count(request.user)}

@@ -57,7 +57,7 @@ def id_after(cursor: str | None) -> int | None:
     if not position:
         return None
     if not isinstance(position[0], int) or not 0 < position[0] < 2**63:
-        raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
+        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
     return position[0]
 
 

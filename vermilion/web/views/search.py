@@ -76,7 +76,7 @@ def search_hashtags(viewer, query: str, cursor: str | None) -> tuple[list[Hashta
     position = cursors.decode(cursor)
     if position:
         if not isinstance(position[0], str):
-            raise Invalid("This cursor is not valid.", code="invalid_cursor", field="cursor")
+            raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
         qs = qs.filter(key__gt=position[0])
     rows = list(qs.order_by("key")[: SEARCH_PAGE_SIZE + 1])
     return cursors.page(rows, SEARCH_PAGE_SIZE, key=lambda h: (h.key,))

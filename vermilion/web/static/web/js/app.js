@@ -35,7 +35,9 @@
   }
 
   function errorMessage(result) {
-    return (result && result.data && result.data.error && result.data.error.message) || "Something went wrong.";
+    // The API's message is already in the reader's language; this is for a reply without one.
+    return (result && result.data && result.data.error && result.data.error.message) ||
+      (document.documentElement.lang.startsWith("zh") ? "出了点问题，请重试。" : "Something went wrong.");
   }
 
   let toastTimer = null;
