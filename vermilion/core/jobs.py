@@ -38,6 +38,7 @@ from .models import Job
 log = logging.getLogger("vermilion.jobs")
 
 _registry: dict[str, Callable[..., None]] = {}
+_periodic: dict[str, float] = {}  # job name -> interval in seconds
 _discovered = False
 
 
@@ -52,6 +53,45 @@ def job(name: str):
         return func
 
     return register
+
+
+def periodic(name: str, *, every_seconds: float):
+    """Register a job that workers enqueue by themselves every ``every_seconds``.
+
+    The handler takes no arguments. A worker enqueues it when no run of it is queued or
+    running and the last one finished more than ``every_seconds`` ago; two workers racing
+    may enqueue it twice, which is harmless because handlers are idempotent.
+    """
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        job(name)(func)
+        _periodic[name] = every_seconds
+        return func
+
+    return register
+
+
+def schedule_periodic(now=None) -> list[str]:
+    """Enqueue the periodic jobs that are due; returns their names."""
+    autodiscover()
+    now = now or timezone.now()
+    due: list[str] = []
+    for name, every in _periodic.items():
+        active = Job.objects.filter(
+            name=name, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+        ).exists()
+        if active:
+            continue
+        last = (
+            Job.objects.filter(name=name, finished_at__isnull=False)
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        if last is None or (now - last).total_seconds() >= every:
+            enqueue(name)
+            due.append(name)
+    return due
 
 
 def autodiscover() -> None:
@@ -200,9 +240,13 @@ def work_forever(poll_seconds: float | None = None) -> None:
     worker = _worker_name()
     log.info("worker %s started", worker)
     last_purge = 0.0
+    last_schedule = 0.0
     while not stopping["now"]:
         close_old_connections()
         try:
+            if time.monotonic() - last_schedule > 15:
+                schedule_periodic()
+                last_schedule = time.monotonic()
             ran = run_pending(max_jobs=50, worker=worker)
             if time.monotonic() - last_purge > 3600:
                 purge_finished()

@@ -128,3 +128,19 @@ def test_purge_keeps_recent_and_unfinished_jobs():
     pending = jobs.enqueue("tests.record", value=2, delay_seconds=60)
     assert jobs.purge_finished(older_than_days=7) == 1
     assert list(Job.objects.values_list("id", flat=True)) == [pending.id]
+
+
+@jobs.periodic("tests.every_minute", every_seconds=60)
+def every_minute() -> None:
+    calls.append("tick")
+
+
+def test_periodic_jobs_are_enqueued_when_due_and_not_twice():
+    now = timezone.now()
+    assert "tests.every_minute" in jobs.schedule_periodic(now)
+    assert "tests.every_minute" not in jobs.schedule_periodic(now)  # already queued
+    jobs.run_pending()
+    assert calls.count("tick") == 1
+    assert "tests.every_minute" not in jobs.schedule_periodic(timezone.now())  # ran just now
+    later = timezone.now() + timedelta(seconds=61)
+    assert "tests.every_minute" in jobs.schedule_periodic(later)
