@@ -3,6 +3,7 @@ the worker process that `serve` starts. Runs against a throwaway data dir (SQLit
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -116,6 +117,20 @@ def test_serve_runs_web_and_worker(data_env):
     finally:
         server.terminate()
         try:
-            server.wait(timeout=15)
+            output, _ = server.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+            output, _ = server.communicate()
+    # Stopping the server stops the worker it started: no orphan keeps running jobs.
+    worker_pid = int(re.search(r"background worker started \(pid (\d+)\)", output).group(1))
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{worker_pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{worker_pid}").exists() or _is_zombie(worker_pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True

@@ -6,6 +6,10 @@ import sys
 from django.core.management.base import BaseCommand
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(0)
+
+
 class Command(BaseCommand):
     help = "Serve the site (ASGI) and run a background worker beside it."
 
@@ -20,11 +24,16 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_worker, **options):
         import uvicorn
 
+        # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; make that an exception
+        # so the `finally` below still stops the worker instead of leaving it orphaned.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         worker = None
         if not no_worker:
             # A separate process: a slow image job never holds up web requests (the GIL).
             worker = subprocess.Popen([sys.executable, "-m", "vermilion.cli", "worker"])
+            self.stdout.write(f"background worker started (pid {worker.pid})")
         self.stdout.write(f"Vermilion is serving on http://{host}:{port}/")
+        self.stdout.flush()
         try:
             uvicorn.run(
                 "vermilion.asgi:application",
