@@ -375,6 +375,8 @@ def create_note(
     _set_hashtags(note, tags)
     _set_mentions(note, author, mentioned)
     User.objects.filter(pk=author.pk).update(notes_count=F("notes_count") + 1)
+    # Discover feed: the note's embedding and interests, computed in the background.
+    jobs.enqueue("feed.understand_note", note_id=note.id)
     return note
 
 
@@ -438,6 +440,9 @@ def update_note(actor, note: Note, **changes) -> Note:
         if mentioned is not None:
             before = note.mentions.values_list("pk", flat=True)
             _set_mentions(note, note.author, mentioned, already=list(before))
+        if {"title", "body", "hashtags"} & set(changes):
+            # Discover feed: the text changed, so its embedding and interests may have.
+            jobs.enqueue("feed.understand_note", note_id=note.id)
     return note
 
 
@@ -480,8 +485,13 @@ def delete_note(actor, note: Note) -> None:
         note.delete()
         if media:
             private = [m.original_path for m in media if m.original_path]
+            # Only files this media item owns (the image job writes images/<id>/...): bulk
+            # benchmark data shares rendition files between media rows.
             public = [
-                r["path"] for m in media for r in (m.renditions or {}).values() if r.get("path")
+                r["path"]
+                for m in media
+                for r in (m.renditions or {}).values()
+                if r.get("path", "").startswith(f"images/{m.pk}/")
             ]
             Media.objects.filter(pk__in=[m.pk for m in media]).delete()
             if private or public:

@@ -27,7 +27,7 @@ def make_media(db):
                 "renditions",
                 {
                     name: {
-                        "path": f"r/{media.id}/{name}.webp",
+                        "path": f"images/{media.id}/{name}.webp",
                         "width": width,
                         "height": width * 4 // 3,
                         "content_type": "image/webp",
