@@ -201,6 +201,7 @@ STATICFILES_DIRS = [
         ("htmx", "htmx.org", "dist"),
         ("alpinejs", "@alpinejs/csp", "dist"),
         ("sortablejs", "sortablejs", ""),
+        ("blurhash", "blurhash", "dist/esm"),
     ]
     if (NODE_MODULES / package / sub).is_dir()
 ]
