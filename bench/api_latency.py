@@ -155,9 +155,12 @@ def run_mode(mode: str, args) -> dict:
     )
     print(f"reader {setup['username']} follows {setup['following']} accounts", flush=True)
 
+    load_before = os.getloadavg()[0]
     with server(env, data_dir / "server.log") as port:
         results = measure(port, setup, args)
-    return {**timings, "reader": setup["username"], "endpoints": results}
+    # Other work on the machine shows up in the latencies (p99 first): keep it on record.
+    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return {**timings, "load_average": load, "reader": setup["username"], "endpoints": results}
 
 
 def vermilion(env: dict, *command: str) -> None:
@@ -304,7 +307,7 @@ def percentile(samples: list[float], pct: float) -> float:
 def print_table(mode: str, result: dict) -> None:
     print(
         f"\n{mode}: migrate {result['migrate_seconds']} s, seed {result['seed_seconds']} s, "
-        f"reader {result['reader']}"
+        f"reader {result['reader']}, load average {result['load_average']} (before, after)"
     )
     print(f"{'endpoint':34}{'p50 ms':>9}{'p99 ms':>9}{'p50/health':>12}{'p99/health':>12}")
     for name in ENDPOINTS:

@@ -155,9 +155,14 @@ def test_full_demo_plan_is_valid_and_varied():
 
 
 @pytest.mark.django_db
-def test_demo_seed_builds_a_lively_bilingual_site_once():
+def test_demo_seed_builds_a_lively_bilingual_site_once(monkeypatch):
+    from vermilion.demo import showcase
+
+    # One or two images per note keep the test quick (the image pipeline is the slow part).
+    monkeypatch.setattr(showcase, "IMAGES_PER_NOTE_WEIGHTS", (2, 1, 0, 0, 0, 0))
     out = seed("--demo", "--demo-scale", "0.1", "--seed", "7", "--if-empty")
     plan = build_plan(seed=7, scale=0.1)
+    assert {len(n.image_seeds) for n in plan.notes} == {1, 2}
 
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(
         u.person.username for u in plan.users

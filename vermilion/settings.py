@@ -276,6 +276,7 @@ RATE_LIMITS = {
     "signin": (10, 300),  # per client address + username
     "write": (120, 60),  # per user
     "upload": (60, 3600),  # per user
+    "events": (60, 60),  # batches of feed events per user
 }
 # How many proxies in front of the app may set X-Forwarded-For (0: trust none).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

@@ -138,6 +138,7 @@ def _mount() -> None:
     from vermilion.accounts.api import router as accounts_router
     from vermilion.engagement.api import router as engagement_router
     from vermilion.feed.api import router as feed_router
+    from vermilion.feed.events_api import router as events_router
     from vermilion.media.api import router as media_router
     from vermilion.notes.api import router as notes_router
     from vermilion.notifications.api import router as notifications_router
@@ -147,6 +148,7 @@ def _mount() -> None:
     api.add_router("/v1", notes_router)
     api.add_router("/v1", engagement_router)
     api.add_router("/v1", feed_router)
+    api.add_router("/v1", events_router)
     api.add_router("/v1", notifications_router)
 
 

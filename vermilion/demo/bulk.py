@@ -149,8 +149,6 @@ def seed_bulk(
     slugs = list(Interest.objects.values_list("slug", flat=True)) or list(content.INTERESTS)
     slugs = [s for s in slugs if s in content.TOPICS]
 
-    shared = shared_renditions(seed)
-    progress(f"shared renditions for {len(shared)} interests rendered")
     password_hash = make_password(password)
     user_table = _Table(
         User,
@@ -209,6 +207,8 @@ def seed_bulk(
             board_table.insert(boards)
             interest_table.insert(interests)
         progress(f"{users} people")
+        shared = shared_renditions(seed)
+        progress(f"shared renditions for {len(shared)} interests rendered")
 
         # --- notes, each with its own media row ------------------------------------------
         note_ids, media_ids, tag_ids = _Ids(id_rng), _Ids(id_rng), _Ids(id_rng)

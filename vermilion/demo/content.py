@@ -374,7 +374,11 @@ PEOPLE: tuple[Person, ...] = (
 
 @dataclass(frozen=True)
 class Voice:
-    """One interest's texts in one language. Templates share the note's slot values."""
+    """One interest's texts in one language. Templates share the note's slot values.
+
+    A slot named ``a__b`` fills ``{a}`` and ``{b}`` together from values written ``"x/y"``
+    (a city and its own dish), so a note never sends Changsha's snack to Xi'an.
+    """
 
     titles: tuple[str, ...]
     openers: tuple[str, ...]
@@ -405,7 +409,7 @@ TOPICS: dict[str, dict[str, Voice]] = {
                 "一个人的{city}吃饭日记",
             ],
             [
-                "周末去了{shop}，{dish}真的绝了，汤底香而不腻，老板还送了一碗冰粉。",
+                "周末去了{shop}，{dish}真的绝了，味道正宗分量又足，老板还送了一碗冰粉。",
                 "来{city}三天，每天都在吃吃吃。最推荐的还是{dish}，排队二十分钟也值得。",
                 "照着奶奶的做法在家做了{dish}，步骤其实不难，关键是火候和耐心。",
                 "下班路过{shop}，随手点了一份{dish}，没想到成了这个月吃过最好吃的一顿。",
@@ -419,8 +423,8 @@ TOPICS: dict[str, dict[str, Voice]] = {
                 "价格很亲民，人均不到40。",
             ],
             "{city}美食 探店 美食日记 吃货日常 一人食 家常菜",
-            city="成都|重庆|长沙|西安|广州|厦门",
-            dish="钵钵鸡|冒菜|肥肠粉|糖油粑粑|肉夹馍|烧鹅饭|沙茶面|酸辣粉",
+            city__dish="成都/钵钵鸡|成都/冒菜|成都/肥肠粉|重庆/酸辣粉|长沙/糖油粑粑|西安/肉夹馍|"
+            "广州/烧鹅饭|厦门/沙茶面",
             shop="巷子里的老店|开了二十年的苍蝇馆子|本地人排队的小店|菜市场旁边的小摊",
         ),
         "en": _v(
@@ -1447,7 +1451,7 @@ BOARD_NAMES = {
     "en": ("Weekend ideas", "Recipes to try", "Outfit inspo", "Wishlist", "Study resources"),
 }
 
-# (name, lat, lon). Notes whose city slot matches a place name get that place.
+# (name, lat, lon). Notes whose city (or mountain) slot matches a place name get that place.
 PLACES = {
     "zh": (
         ("成都·玉林路", 30.6296, 104.0532),
@@ -1486,7 +1490,7 @@ PLACES = {
         ("Shimokitazawa, Tokyo", 35.6613, 139.6680),
         ("Gastown, Vancouver", 49.2840, -123.1090),
         ("Old Town, Edinburgh", 55.9486, -3.1999),
-        ("Rocky Mountain National Park", 40.3428, -105.6836),
+        ("The Rockies, Colorado", 40.3428, -105.6836),
         ("Lake District", 54.4609, -3.0886),
         ("Blue Mountains", -33.7150, 150.3110),
         ("Banff", 51.1784, -115.5708),
@@ -1494,8 +1498,8 @@ PLACES = {
         ("Mission District, San Francisco", 37.7599, -122.4148),
     ),
 }
-# Interests whose notes often name a place even without a matching city.
-PLACE_INTERESTS = frozenset({"food", "travel", "outdoors", "photography", "art", "fitness"})
+# Interests whose notes name the place they are about.
+PLACE_INTERESTS = frozenset({"food", "travel", "outdoors", "photography"})
 
 _TAG_JUNK = regex.compile(r"[^\p{L}\p{M}\p{N}_]+")
 
@@ -1522,7 +1526,9 @@ def compose_note(
 ) -> NoteText:
     """A title, a body with #hashtags (and an @mention when given) and maybe a place."""
     voice = TOPICS[interest][lang]
-    values = {name: rng.choice(options) for name, options in voice.slots.items()}
+    values = {}
+    for name, options in voice.slots.items():
+        values.update(zip(name.split("__"), rng.choice(options).split("/"), strict=True))
     titles = list(voice.titles)
     rng.shuffle(titles)
     title = next(
@@ -1552,17 +1558,15 @@ def compose_note(
 
 
 def _place(rng: random.Random, interest: str, lang: str, values: dict[str, str]) -> dict | None:
-    places = PLACES[lang]
+    """Most notes about a city or a mountain name a spot there; other notes name none."""
+    if interest not in PLACE_INTERESTS:
+        return None
     for slot in ("city", "place"):
-        value = values.get(slot)
-        if value:
-            matching = [p for p in places if value.removeprefix("the ") in p[0]]
-            if matching and rng.random() < 0.8:
-                name, lat, lon = rng.choice(matching)
-                return {"name": name, "lat": lat, "lon": lon}
-    if interest in PLACE_INTERESTS and rng.random() < 0.35:
-        name, lat, lon = rng.choice(places)
-        return {"name": name, "lat": lat, "lon": lon}
+        value = values.get(slot, "").removeprefix("the ")
+        matching = [p for p in PLACES[lang] if value and value in p[0]]
+        if matching and rng.random() < 0.8:
+            name, lat, lon = rng.choice(matching)
+            return {"name": name, "lat": lat, "lon": lon}
     return None
 
 

@@ -504,7 +504,7 @@ def render_note_image(interest: str, seed: int, aspect: str = "3:4", caption: st
     # The drawing, above the label: on its own layer at double size (motifs stay within
     # 1.2 x scale of their centre), reduced (cheap anti-aliasing) and laid over.
     room = _label_top((w, h))
-    scale = min(w * 0.34, room * 0.4) * rng.uniform(0.88, 1.0)
+    scale = min(w * 0.34, room * 0.42) * rng.uniform(0.9, 1.0)
     half = math.ceil(scale * 1.2)
     layer = Image.new("RGBA", (half * 4, half * 4), (0, 0, 0, 0))
     MOTIFS[interest](ImageDraw.Draw(layer), half * 2, half * 2, scale * 2, accent, ink, rng)

@@ -386,7 +386,7 @@ def apply_plan(
                 jobs.run_pending()
             jobs.run_pending()  # anything the helpers left
             result.images = sum(len(ids) for ids in media.values())
-            progress(f"{result.images} images processed by the media job")
+            progress(f"{result.images} images (avatars too) processed by the media job")
             for planned in plan.users:
                 accounts.update_profile(
                     users[planned.person.username],

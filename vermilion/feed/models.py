@@ -121,3 +121,51 @@ class FeedPreference(models.Model):
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.RANKED)
     # Signals from before this moment are ignored ("reset my recommendations").
     reset_at = models.DateTimeField(null=True, blank=True)
+
+
+# --- precomputed structures and per-person feed state (discover serving) --------------------
+
+
+class FeedArtifact(models.Model):
+    """A structure the discover feed's jobs precompute and requests read by key: the
+    snapshot (neighbour lists, factors, pools, trending, per-note statistics) as a
+    compressed npz, the ranker as JSON. Each build is a new ``version``; processes keep the
+    newest in memory and reload when the version moves (see ``feed.artifacts``)."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(max_length=40)
+    version = models.BigIntegerField()
+    blob = models.BinaryField()
+    meta = models.JSONField(default=dict, blank=True)  # counts, timings, format
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="feedartifact_version_unique")
+        ]
+        indexes = [models.Index(fields=["name", "-version"], name="feedartifact_name_idx")]
+
+
+class UserRecs(models.Model):
+    """One person's part of a snapshot, read by key per request: their ALS vector and the
+    notes ALS ranks highest for them (note ids, best first). Kept out of the in-memory
+    snapshot so that a process's memory grows with the catalogue, not with the people."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.BigIntegerField()  # the snapshot these came from
+    factor = models.BinaryField()  # float32 vector
+    items = models.BinaryField()  # int64 note ids
+    scores = models.BinaryField()  # float32, one per item
+
+
+class FeedState(models.Model):
+    """Feed state kept between requests: a person's seen set and open sessions ("u:<id>"),
+    or an anonymous session's served notes ("a:<session>"). Stored in the cache when it is
+    shared (Redis, scaled mode) and here always for people, here only for anonymous
+    sessions in the embedded mode, where the cache is per process."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    data = models.BinaryField()  # zlib-compressed JSON
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -88,6 +88,36 @@ class CandidateSet:
         """The sources that proposed the candidate at ``position``."""
         return [s for s in SOURCES if self.ranks[s][position] >= 0]
 
+    def subset(self, keep: np.ndarray) -> CandidateSet:
+        """The candidates where ``keep`` (boolean per candidate) holds, with their tags.
+
+        The platform drops candidates the precomputed structures cannot know about (hidden
+        authors or topics, another channel's notes) after gathering."""
+        keep = np.asarray(keep, bool)
+        return CandidateSet(
+            self.items[keep],
+            {s: v[keep] for s, v in self.scores.items()},
+            {s: v[keep] for s, v in self.ranks.items()},
+        )
+
+
+def merge(*sets: CandidateSet) -> CandidateSet:
+    """One candidate set from several over the same item ids (e.g. the snapshot's sources
+    and followed creators' notes read live): per source, the best score and rank any set
+    gave an item."""
+    items = np.unique(np.concatenate([c.items for c in sets] + [np.empty(0, np.int64)]))
+    scores = {s: np.zeros(len(items), np.float32) for s in SOURCES}
+    ranks = {s: np.full(len(items), -1, np.int32) for s in SOURCES}
+    for c in sets:
+        pos = np.searchsorted(items, c.items)
+        for s in SOURCES:
+            np.maximum.at(scores[s], pos, c.scores[s])
+            r = c.ranks[s]
+            hit = r >= 0
+            current = ranks[s][pos[hit]]
+            ranks[s][pos[hit]] = np.where(current >= 0, np.minimum(current, r[hit]), r[hit])
+    return CandidateSet(items.astype(np.int64), scores, ranks)
+
 
 def _best(items: np.ndarray, scores: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``limit`` best by score, best first (ties: lower item), dropping scores <= 0."""

@@ -60,10 +60,15 @@ def _fits(
     item: int,
     authors: np.ndarray | Mapping[int, int] | None,
     window: int,
+    recent_authors: Sequence[int] = (),
 ) -> bool:
-    """Whether ``item`` at ``pos`` keeps its author out of the window-1 slots on each side."""
+    """Whether ``item`` at ``pos`` keeps its author out of the window-1 slots on each side
+    (before the feed: ``recent_authors``, the authors of the slots preceding it)."""
     mine = _author(authors, item)
     near = feed[max(0, pos - (window - 1)) : pos] + feed[pos : pos + window - 1]
+    before = window - 1 - pos
+    if before > 0 and mine in list(recent_authors)[-before:]:
+        return False
     return all(_author(authors, other) != mine for other in near)
 
 
@@ -76,13 +81,15 @@ def insert_exploration(
     seen: Collection[int] = (),
     authors: np.ndarray | Mapping[int, int] | None = None,
     author_window: int = 6,
+    recent_authors: Sequence[int] = (),
 ) -> list[int]:
     """The first ``n`` of ``feed`` with up to ``floor(max_share * n)`` of ``explore`` inserted.
 
     Explore items already in the feed or seen are skipped. Target positions are evenly
     spaced; an item that would sit too close to another by its author moves to the next
     position that fits, or is dropped. Inserting only widens the gaps between the other
-    items, so a feed that obeyed the author rule still does.
+    items, so a feed that obeyed the author rule still does. ``recent_authors`` (the
+    authors just before the feed, oldest first) keep the rule across a page boundary.
     """
     feed = [int(i) for i in feed]
     slots = exploration_slots(n, max_share)
@@ -96,7 +103,7 @@ def insert_exploration(
     for j, item in enumerate(picks):
         target = round((j + 1) * n / (len(picks) + 1))
         for pos in range(min(target, len(out)), len(out) + 1):
-            if _fits(out, pos, item, authors, author_window):
+            if _fits(out, pos, item, authors, author_window, recent_authors):
                 out.insert(pos, item)
                 taken.add(item)
                 break
@@ -104,7 +111,7 @@ def insert_exploration(
     for item in feed[n - len(picks) :]:
         if len(out) >= n:
             break
-        if item not in taken and _fits(out, len(out), item, authors, author_window):
+        if item not in taken and _fits(out, len(out), item, authors, author_window, recent_authors):
             out.append(item)
             taken.add(item)
     return out[:n]

@@ -118,17 +118,34 @@ def build_snapshot(
     rates: Mapping[str, np.ndarray] | None = None,
     replay_bucket_seconds: float | None = None,
     seed: int = 0,
+    content_embeddings: np.ndarray | None = None,
+    embedding_rows: np.ndarray | None = None,
+    pool_scores: np.ndarray | None = None,
 ) -> Snapshot:
     """Fit every precomputed structure from events ``(user, item, weight, ts)``.
 
     ``replay_bucket_seconds`` keeps a trending timeline for offline replay at many "nows"
     instead of a single trending vector at ``now``.
+
+    ``content_embeddings`` (one vector per item, zeros when unknown) replace the ALS item
+    factors as the items' embeddings: the embedding neighbours and the ``embedding_sim``
+    feature then come from what the items say, which also reaches items nobody engaged
+    with yet. ``embedding_rows`` limits the embedding neighbour lists (content or ALS) to
+    some items (``itemknn.embedding_neighbours``). ``pool_scores`` orders the interest pools instead
+    of all-time popularity; items scoring 0 stay out of them.
     """
     matrix = build_matrix(users, items, weights, ts, n_users=n_users, n_items=n_items)
     knn = cosine_neighbours(matrix, k=config.knn_neighbours, shrink=config.knn_shrink)
     als = ALSModel.fit(matrix, config.als, seed=seed)
     engaged = np.asarray((matrix > 0).sum(axis=0)).ravel() > 0
-    emb = embedding_neighbours(als.item_factors, k=config.embedding_neighbours, valid=engaged)
+    if content_embeddings is None:
+        emb = embedding_neighbours(
+            als.item_factors, k=config.embedding_neighbours, valid=engaged, rows=embedding_rows
+        )
+    else:
+        emb = embedding_neighbours(
+            content_embeddings, k=config.embedding_neighbours, rows=embedding_rows
+        )
     als_items, als_scores = als.recommend_all(matrix, config.als_top_n, allowed=engaged)
     popularity = np.asarray(matrix.sum(axis=0)).ravel().astype(np.float32)
     trending = decayed_counts(
@@ -152,10 +169,13 @@ def build_snapshot(
     topics = topic_matrix(item_topics, n_topics) if item_topics is not None else None
     pools: dict[int, np.ndarray] = {}
     if item_topics is not None:
-        pools = _interest_pools(item_topics, n_topics, popularity, config.pool_size)
+        order_by = popularity if pool_scores is None else np.asarray(pool_scores, np.float64)
+        pools = _interest_pools(item_topics, n_topics, order_by, config.pool_size)
     trend_items, trend_scores = top_items(trending, config.trending_top_n)
-    norms = np.linalg.norm(als.item_factors, axis=1, keepdims=True)
-    unit = np.divide(als.item_factors, norms, out=np.zeros_like(als.item_factors), where=norms > 0)
+    vectors = als.item_factors if content_embeddings is None else content_embeddings
+    vectors = np.asarray(vectors, np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
     stats = ItemStats(
         popularity=popularity,
         trending=trending,

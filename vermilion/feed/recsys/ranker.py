@@ -104,6 +104,11 @@ class ItemStats:
     factors: np.ndarray | None = None
     #: Observed, smoothed per-impression rates per outcome (``observed_rate``).
     rates: Mapping[str, np.ndarray] = field(default_factory=dict)
+    #: Catalogue-wide maxima of ``popularity`` and ``trending``. Set them when these
+    #: arrays hold only a request's candidates (a slice of the catalogue), so the
+    #: features keep the scale the ranker was trained on; by default the arrays' own maxima.
+    popularity_top: float | None = None
+    trending_top: float | None = None
 
 
 @dataclass
@@ -185,12 +190,18 @@ def build_features(cands: CandidateSet, user: UserContext, stats: ItemStats) -> 
     else:
         cols["als_dot"] = zeros
     pop = np.log1p(np.maximum(stats.popularity, 0))
-    top_pop = float(pop.max()) if len(pop) else 0.0
-    cols["popularity"] = pop[items] / top_pop if top_pop > 0 else zeros
+    if stats.popularity_top is not None:
+        top_pop = float(np.log1p(max(stats.popularity_top, 0.0)))
+    else:
+        top_pop = float(pop.max()) if len(pop) else 0.0
+    cols["popularity"] = np.minimum(pop[items] / top_pop, 1.0) if top_pop > 0 else zeros
     if stats.trending is not None:
         trend = np.log1p(np.maximum(stats.trending, 0))
-        top_trend = float(trend.max())
-        cols["trending"] = trend[items] / top_trend if top_trend > 0 else zeros
+        if stats.trending_top is not None:
+            top_trend = float(np.log1p(max(stats.trending_top, 0.0)))
+        else:
+            top_trend = float(trend.max()) if len(trend) else 0.0
+        cols["trending"] = np.minimum(trend[items] / top_trend, 1.0) if top_trend > 0 else zeros
         cols["trending_share"] = _share_of_max(stats.trending[items])
     else:
         cols["trending"] = cols["trending_share"] = zeros

@@ -48,11 +48,14 @@ def rerank(
     author_window: int = 6,
     topic_penalty: float = 0.0,
     max_per_topic: int | None = None,
+    recent_authors: Sequence[int] = (),
 ) -> list[int]:
     """Up to ``n`` items, best first, obeying the rules above.
 
     ``authors`` maps item -> author (an array indexed by item, or a mapping); without it
     every item counts as its own author. ``topics`` maps item -> its topic ids.
+    ``recent_authors`` are the authors of the slots just before this list, oldest first
+    (the previous page of a feed), so the author rule holds across the page boundary.
     """
     items = np.asarray(items, np.int64)
     scores = np.asarray(scores, np.float64)
@@ -83,7 +86,7 @@ def rerank(
 
     available = np.ones(len(items), bool)
     chosen: list[int] = []
-    chosen_authors: list[int] = []
+    chosen_authors: list[int] = [int(a) for a in recent_authors]
     while len(chosen) < n:
         eligible = available.copy()
         if author_window > 1 and chosen_authors:

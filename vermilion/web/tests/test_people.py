@@ -299,5 +299,5 @@ def test_board_covers_leave_out_notes_the_viewer_may_not_see(make_user, make_not
     accounts.follow(mei, ann)
     engagement.collect(mei, hidden, board)
     hidden_cover = hidden.attachments.get().media_id
-    assert f"r/{hidden_cover}/thumb.webp" not in html_of(Client().get("/u/mei/boards"))
-    assert f"r/{hidden_cover}/thumb.webp" in html_of(client_as(mei).get("/u/mei/boards"))
+    assert f"images/{hidden_cover}/thumb.webp" not in html_of(Client().get("/u/mei/boards"))
+    assert f"images/{hidden_cover}/thumb.webp" in html_of(client_as(mei).get("/u/mei/boards"))

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +23,8 @@ from vermilion.accounts.models import Interest, User
 from vermilion.accounts.presenters import avatar_dict
 from vermilion.core import ratelimit
 from vermilion.core.errors import RateLimited, ServiceError
+from vermilion.feed import queries as feed_queries
+from vermilion.feed import services as feed
 
 from .common import safe_next
 
@@ -183,21 +186,77 @@ def onboarding(request):
 # --- settings -------------------------------------------------------------------------------
 
 
+# How many hidden authors and topics the settings page lists (newest first); the API pages
+# through all of them.
+SETTINGS_HIDES_SHOWN = 50
+
+
+def _hide_rows(user: User) -> tuple[list[dict], bool, int]:
+    """The authors and topics ``user`` hid, newest first, as rows to undo; whether there are
+    more; and how many single notes they hid (two queries)."""
+    hides = list(
+        user.feed_hides.filter(scope__in=["author", "topic"])
+        .select_related("author", "topic")
+        .order_by("-id")[: SETTINGS_HIDES_SHOWN + 1]
+    )
+    zh = translation.get_language() == "zh-hans"
+    rows = [
+        {
+            "id": hide.pk,
+            "scope": hide.scope,
+            "label": (hide.author.display_name or hide.author.username)
+            if hide.scope == "author"
+            else (hide.topic.name_zh if zh else hide.topic.name_en),
+        }
+        for hide in hides[:SETTINGS_HIDES_SHOWN]
+    ]
+    return rows, len(hides) > SETTINGS_HIDES_SHOWN, user.feed_hides.filter(scope="note").count()
+
+
 def _settings_context(user: User, **extra) -> dict:
+    hides, more_hides, hidden_notes = _hide_rows(user)
     context = {
         "interests": _interest_cards(user),
         "ui_languages": INTERFACE_LANGUAGES,
         "current_language": user.language,
+        "feed": feed_queries.feed_preference(user),
+        "hides": hides,
+        "more_hides": more_hides,
+        "hidden_notes": hidden_notes,
         "errors": {},
     }
     context.update(extra)
     return context
 
 
+def _feed_action(request, action: str) -> HttpResponse | None:
+    """The Feed section's forms: ordering, reset, undoing a "not interested"."""
+    user = request.user
+    try:
+        if action == "feed_mode":
+            feed.set_feed_mode(user, _field(request, "mode", 20))
+            messages.success(request, _("Your feed setting has been saved."))
+        elif action == "feed_reset":
+            feed.reset_recommendations(user)
+            messages.success(
+                request, _("Your recommendations have been reset. Explore starts afresh.")
+            )
+        elif action == "unhide":
+            feed.unhide(user, _field(request, "hide_id", 30))
+            messages.success(request, _("You'll see it in your feed again."))
+        else:
+            return None
+    except ServiceError as exc:
+        exc.field = "feed"
+        return _failed(request, "web/settings.html", _settings_context(user), exc)
+    return redirect("settings")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
-    """Password, interface language, interests; links to the profile and boards."""
+    """Password, interface language, interests, the feed (ordering, reset, "not interested"
+    list); links to the profile and boards."""
     user = request.user
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "password":
@@ -220,6 +279,10 @@ def settings_page(request):
             return _failed(request, "web/settings.html", context, error)
         messages.success(request, _("Your interests have been saved."))
         return redirect("settings")
+    if action:
+        response = _feed_action(request, action)
+        if response is not None:
+            return response
     return render(request, "web/settings.html", _settings_context(user))
 
 

@@ -3,11 +3,12 @@
 Both feeds show a masonry of cards a page at a time: the page carries a sentinel that loads
 the next page from ``/x/feed`` (``feed_fragment``) when it scrolls into view. Pages are cut
 with opaque cursors (never offsets), so no note shows twice however long one scrolls.
+Explore's tabs are the discover feed (``feed.discover``, the engine behind
+``GET /api/v1/feed/discover``); its cards carry the reason each note is there.
 """
 
 from __future__ import annotations
 
-import math
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -21,19 +22,13 @@ from vermilion.accounts.models import Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
 from vermilion.core import cursors
 from vermilion.core.errors import Invalid
-from vermilion.core.text import normalize_tag
+from vermilion.feed.discover import discover_page
 from vermilion.feed.queries import following_feed
-from vermilion.notes.models import Note, NoteHashtag, Visibility
+from vermilion.notes.models import Note, Visibility
 from vermilion.notes.presenters import note_dicts
 from vermilion.notes.queries import visible_notes_for
 
 from .common import is_htmx, viewer
-
-DISCOVER_PAGE_SIZE = 20
-# How much one doubling of a note's engagement is worth against its age, in days: a note
-# with twice the likes, collects and comments ranks like one published a day later.
-DISCOVER_DAYS_PER_DOUBLING = 1.0
-SECONDS_PER_DAY = 86_400
 
 
 def public_notes(viewer) -> QuerySet[Note]:
@@ -68,47 +63,6 @@ def checked_cursor(cursor: str | None) -> str | None:
     return cursor
 
 
-def channel_tag_keys(channel: Interest) -> set[str]:
-    """The hashtag keys that put a note in an interest's channel: its slug and its English
-    and Chinese names (#food, #Food, #美食)."""
-    return {normalize_tag(name) for name in (channel.slug, channel.name_en, channel.name_zh)}
-
-
-def _blend_score(note: Note) -> float:
-    """Recency plus log-popularity (collects and comments count more than likes: they take
-    more intent). Independent of the clock, so a page's order is stable between loads."""
-    engagement = note.likes_count + 2 * note.collects_count + 3 * note.comments_count
-    days = note.created_at.timestamp() / SECONDS_PER_DAY
-    return days + DISCOVER_DAYS_PER_DOUBLING * math.log2(1 + engagement)
-
-
-def discover_page(viewer, channel: Interest | None, cursor: str | None):
-    """One page of the discover feed ("For you", or an interest channel) and the next cursor.
-
-    Interim engine: the discover issue replaces this function with the recommender behind
-    ``GET /api/v1/feed/discover`` (candidate sources, ranker, mixer); callers keep this
-    signature. Until then:
-
-    - "For you" is every public note; a channel is the public notes carrying one of the
-      interest's hashtags (``channel_tag_keys``), found through the hashtag index.
-    - Recency picks which notes make a page (the next ``DISCOVER_PAGE_SIZE`` newest after the
-      cursor, one index range scan on ``-id``); a blend of popularity and recency orders the
-      cards within it (``_blend_score``). The cursor is the oldest id of the page, so pages
-      never repeat or skip a note, even while people like notes or publish new ones.
-    """
-    after = id_after(cursor)
-    qs = public_notes(viewer)
-    if channel is not None:
-        tagged = NoteHashtag.objects.filter(hashtag__key__in=channel_tag_keys(channel))
-        qs = qs.filter(id__in=tagged.values("note_id"))
-    if after is not None:
-        qs = qs.filter(id__lt=after)
-    window = list(qs.select_related("author__avatar").order_by("-id")[: DISCOVER_PAGE_SIZE + 1])
-    notes, next_cursor = cursors.page(window, DISCOVER_PAGE_SIZE, key=lambda n: (n.id,))
-    notes.sort(key=_blend_score, reverse=True)
-    return notes, next_cursor
-
-
 # --- helpers the card pages share -------------------------------------------------------------
 
 
@@ -132,11 +86,28 @@ def fragment_url(path: str, **params) -> str:
     return f"{path}?{query}" if query else path
 
 
-def render_cards(request: HttpRequest, notes: list[Note], next_url: str | None) -> HttpResponse:
+def card_dicts(notes: list[Note], me, reasons: list[dict] | None = None) -> list[dict]:
+    """Notes as cards; a feed's cards carry the reason each note is there ("Why am I
+    seeing this?") and its candidate source (``data-source``, sent with impressions)."""
+    cards = note_dicts(notes, me)
+    for card, reason in zip(cards, reasons or [], strict=False):
+        card["reason"] = reason
+        card["source"] = reason["source"]
+    return cards
+
+
+def render_cards(
+    request: HttpRequest,
+    notes: list[Note],
+    next_url: str | None,
+    reasons: list[dict] | None = None,
+) -> HttpResponse:
     """A page of cards and, when there is more, the sentinel that loads the next page."""
     me = viewer(request)
     response = render(
-        request, "web/_cards.html", {"notes": note_dicts(notes, me), "next_url": next_url}
+        request,
+        "web/_cards.html",
+        {"notes": card_dicts(notes, me, reasons), "next_url": next_url},
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -171,7 +142,7 @@ def home(request: HttpRequest) -> HttpResponse:
     me = viewer(request)
     channel = _channel(request.GET.get("channel"))
     try:
-        notes, next_cursor = discover_page(me, channel, request.GET.get("cursor"))
+        notes, reasons, next_cursor = discover_page(me, channel, request.GET.get("cursor"))
     except Invalid:
         return bad_cursor(request)
     slug = channel.slug if channel else ""
@@ -188,7 +159,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "channels": channels,
         "channel": slug,
         "channel_label": interest_label(channel) if channel else "",
-        "notes": note_dicts(notes, me),
+        "notes": card_dicts(notes, me, reasons),
         "next_url": next_cursor and fragment_url("/x/feed", channel=slug, cursor=next_cursor),
     }
     return render(request, "web/home.html", context)
@@ -215,6 +186,7 @@ def feed_fragment(request: HttpRequest) -> HttpResponse:
     feed (``?channel=<slug>``), from ``?cursor=``."""
     me = viewer(request)
     cursor = request.GET.get("cursor")
+    reasons = None
     try:
         if request.GET.get("feed") == "following":
             if me is None:
@@ -223,9 +195,9 @@ def feed_fragment(request: HttpRequest) -> HttpResponse:
             params = {"feed": "following"}
         else:
             channel = _channel(request.GET.get("channel"))
-            notes, next_cursor = discover_page(me, channel, cursor)
+            notes, reasons, next_cursor = discover_page(me, channel, cursor)
             params = {"channel": channel.slug if channel else ""}
     except Invalid:
         return bad_cursor(request)
     next_url = next_cursor and fragment_url("/x/feed", **params, cursor=next_cursor)
-    return render_cards(request, notes, next_url)
+    return render_cards(request, notes, next_url, reasons)

@@ -97,7 +97,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"Seeding the demo (seed {plan.seed}): {len(plan.users)} people, "
-            f"{len(plan.notes)} notes, {sum(len(n.image_seeds) for n in plan.notes)} images, "
+            f"{len(plan.notes)} notes with {sum(len(n.image_seeds) for n in plan.notes)} images, "
             f"{len(plan.events)} events ..."
         )
         try:

@@ -117,7 +117,8 @@
     const box = overlay();
     const body = document.getElementById("note-overlay-body");
     if (!opened) {
-      opened = { trigger, pushed: false, title: document.title };
+      // Where the note was found, before the address becomes /notes/<id> (for note.js).
+      opened = { trigger, pushed: false, title: document.title, surface: surfaceOf(trigger) };
     }
     if (push) {
       history.pushState({ vermilionOverlay: url }, "", url);
@@ -150,6 +151,7 @@
     document.documentElement.classList.remove("overlay-open");
     setBackgroundInert(false);
     document.title = state.title;
+    window.dispatchEvent(new CustomEvent("vermilion-note-closed"));
     if (!fromHistory && state.pushed) history.back();
     if (state.trigger && document.contains(state.trigger)) state.trigger.focus({ preventScroll: true });
   }
@@ -207,9 +209,258 @@
     }
   });
 
+  /* --- what the feed learns from ---------------------------------------------------------------
+     Signed-in readers only. Events queue here and go to POST /api/v1/events in batches (at most
+     100, the API's limit) every few seconds, and when the page is hidden or left: fetch with
+     keepalive, which outlives the page like sendBeacon but can carry the CSRF header. Failures
+     are dropped: a lost impression is not worth retrying into a rate limit. note.js adds views,
+     dwell and shares through Vermilion.signals.track. */
+  const SIGNED_IN = document.body && document.body.dataset.signedIn === "1";
+  const FLUSH_MS = 5000;
+  const BATCH = 100;
+  const queue = [];
+  let flushTimer = null;
+
+  function flush(leaving) {
+    clearTimeout(flushTimer);
+    flushTimer = null;
+    while (queue.length) {
+      const events = queue.splice(0, BATCH);
+      fetch("/api/v1/events", {
+        method: "POST",
+        credentials: "same-origin",
+        keepalive: Boolean(leaving),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": window.Vermilion.csrfToken() },
+        body: JSON.stringify({ events }),
+      }).catch(() => {});
+    }
+  }
+
+  function track(event) {
+    if (!SIGNED_IN) return;
+    queue.push(event);
+    if (queue.length >= BATCH) flush(false);
+    else if (!flushTimer) flushTimer = setTimeout(() => flush(false), FLUSH_MS);
+  }
+
+  /** The feed an address shows: discover, channel:<slug>, following, search, tag:<tag> ... */
+  function surfaceOfUrl(url) {
+    const path = url.pathname;
+    const channel = url.searchParams.get("channel");
+    let surface = "other";
+    if (path === "/") surface = channel ? "channel:" + channel : "discover";
+    else if (path === "/following") surface = "following";
+    else if (path === "/search") surface = "search";
+    else if (path.startsWith("/tags/")) surface = "tag:" + decodeURIComponent(path.slice(6));
+    else if (path.startsWith("/u/")) surface = "profile";
+    else if (path.startsWith("/boards/")) surface = "board";
+    else if (path.startsWith("/notes/")) surface = "note";
+    // The API takes letters, digits and : . / - _ (a tag with other signs is just "tag").
+    return /^[\p{L}\p{N}_:./-]{0,40}$/u.test(surface) ? surface : surface.split(":")[0];
+  }
+
+  /** Where a card or note is being shown: a data-surface on it or around it, else the page.
+      A note page reached from a feed of this site (a phone follows card links) counts as
+      that feed; reached from elsewhere, it is "note". */
+  function surfaceOf(el) {
+    const marked = el && el.closest("[data-surface]");
+    if (marked) return marked.dataset.surface.slice(0, 40);
+    const here = new URL(window.location.href);
+    if (here.pathname.startsWith("/notes/") && document.referrer) {
+      const from = new URL(document.referrer);
+      if (from.origin === here.origin && !from.pathname.startsWith("/notes/")) return surfaceOfUrl(from);
+    }
+    return surfaceOfUrl(here);
+  }
+
+  function sourceOf(el) {
+    const card = el && el.closest(".card");
+    const source = (card && card.dataset.source) || "";
+    return /^[\p{L}\p{N}_:.-]{0,20}$/u.test(source) ? source : "";
+  }
+
+  /* Impressions: a card counts as seen once at least half of it has been on screen for half a
+     second (not while a note covers the feed or the tab is in the background), once per page. */
+  const SEEN_RATIO = 0.5;
+  const SEEN_MS = 500;
+  const seen = new Set();
+  const pending = new Map(); // card -> timer
+  let observer = null;
+
+  function markSeen(card) {
+    pending.delete(card);
+    const id = card.dataset.noteId;
+    if (!id || seen.has(id) || !document.contains(card)) return;
+    if (opened || document.visibilityState !== "visible") {
+      pending.set(card, setTimeout(() => markSeen(card), SEEN_MS));
+      return;
+    }
+    seen.add(id);
+    observer.unobserve(card);
+    track({ type: "impression", note_id: id, surface: surfaceOf(card), source: sourceOf(card), client_ts: Date.now() });
+  }
+
+  function observeCards() {
+    if (!SIGNED_IN || !("IntersectionObserver" in window)) return;
+    if (!observer) {
+      observer = new IntersectionObserver(
+        (entries) => {
+          entries.forEach((entry) => {
+            const card = entry.target;
+            // (A hair under the threshold: the observer reports a crossing at e.g. 0.4999.)
+            if (entry.isIntersecting && entry.intersectionRatio >= SEEN_RATIO - 0.01) {
+              if (!pending.has(card)) pending.set(card, setTimeout(() => markSeen(card), SEEN_MS));
+            } else if (pending.has(card)) {
+              clearTimeout(pending.get(card));
+              pending.delete(card);
+            }
+          });
+        },
+        { threshold: [0, SEEN_RATIO] }
+      );
+    }
+    document.querySelectorAll(".card[data-note-id]:not([data-observed])").forEach((card) => {
+      card.dataset.observed = "1";
+      if (!seen.has(card.dataset.noteId)) observer.observe(card);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", observeCards);
+  document.addEventListener("htmx:afterSettle", observeCards);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") flush(true);
+  });
+  window.addEventListener("pagehide", () => flush(true));
+
+  /* "Not interested" (the ⋯ menu on a card): hide the note, its author or its topic with a
+     hide event, then dim the card with an Undo (DELETE /api/v1/me/hides/<id>). Hiding an
+     author dims every card of theirs on the page; undoing restores them all. */
+  /** Focus an element Alpine is about to show: x-show reveals on the next animation frame
+      (after $nextTick), so wait until it is rendered (a few frames at most). */
+  function focusWhenShown(el, tries = 10) {
+    if (!el) return;
+    if (el.offsetParent !== null || tries <= 0) el.focus();
+    else requestAnimationFrame(() => focusWhenShown(el, tries - 1));
+  }
+
+  document.addEventListener("alpine:init", () => {
+    window.Alpine.data("cardMenu", () => ({
+      open: false,
+      busy: false,
+      dismissed: false,
+      scope: "",
+      hideId: "",
+      get isNote() {
+        return this.scope === "note";
+      },
+      get isAuthor() {
+        return this.scope === "author";
+      },
+      get isTopic() {
+        return this.scope === "topic";
+      },
+      card() {
+        return this.$root.closest(".card");
+      },
+      items() {
+        return [...this.$root.querySelectorAll("[role='menuitem']")];
+      },
+      toggle() {
+        this.open = !this.open;
+        if (this.open) focusWhenShown(this.items()[0]);
+      },
+      close() {
+        this.open = false;
+      },
+      escape(event) {
+        if (!this.open) return;
+        event.preventDefault(); // close the menu, not a note overlay around the feed
+        event.stopPropagation();
+        this.open = false;
+        this.$refs.button.focus();
+      },
+      move(step) {
+        const items = this.items();
+        const at = items.indexOf(document.activeElement);
+        items[(at + step + items.length) % items.length].focus();
+      },
+      next() {
+        this.move(1);
+      },
+      prev() {
+        this.move(-1);
+      },
+      async hide(event) {
+        if (this.busy) return;
+        const scope = event.currentTarget.dataset.scope;
+        const card = this.card();
+        this.open = false;
+        this.busy = true;
+        const result = await window.Vermilion.api("POST", "/api/v1/events", {
+          events: [{ type: "hide", note_id: card.dataset.noteId, scope, surface: surfaceOf(card), source: sourceOf(card) }],
+        });
+        this.busy = false;
+        const made = result.ok && result.data && result.data.hides[0];
+        if (!made) {
+          const error = result.ok && result.data && result.data.errors[0];
+          window.Vermilion.toast(error ? error.message : window.Vermilion.errorMessage(result));
+          this.$refs.button.focus();
+          return;
+        }
+        this.dismiss(scope, made.hide.id);
+        focusWhenShown(this.$refs.undo);
+        if (scope === "author") {
+          window.dispatchEvent(
+            new CustomEvent("vermilion-hidden", { detail: { authorId: card.dataset.authorId, hideId: made.hide.id, from: card } })
+          );
+        }
+      },
+      dismiss(scope, hideId) {
+        this.scope = scope;
+        this.hideId = hideId;
+        this.dismissed = true;
+        const card = this.card();
+        card.classList.add("is-dismissed");
+        card.querySelectorAll(".cover-link, .title, .author, .like").forEach((el) => el.setAttribute("inert", ""));
+        this.$refs.button.setAttribute("inert", "");
+      },
+      restore() {
+        this.dismissed = false;
+        this.scope = "";
+        this.hideId = "";
+        const card = this.card();
+        card.classList.remove("is-dismissed");
+        card.querySelectorAll("[inert]").forEach((el) => el.removeAttribute("inert"));
+      },
+      hiddenElsewhere(event) {
+        const card = this.card();
+        if (event.detail.from === card || this.dismissed || card.dataset.authorId !== event.detail.authorId) return;
+        this.dismiss("author", event.detail.hideId);
+      },
+      unhiddenElsewhere(event) {
+        if (this.dismissed && this.hideId === event.detail.hideId) this.restore();
+      },
+      async undo() {
+        if (this.busy || !this.hideId) return;
+        this.busy = true;
+        const hideId = this.hideId;
+        const result = await window.Vermilion.api("DELETE", "/api/v1/me/hides/" + hideId);
+        this.busy = false;
+        if (!result.ok && result.status !== 404) {
+          window.Vermilion.toast(window.Vermilion.errorMessage(result));
+          return;
+        }
+        this.restore();
+        window.dispatchEvent(new CustomEvent("vermilion-unhidden", { detail: { hideId } }));
+        this.$refs.button.focus();
+      },
+    }));
+  });
+
   window.Vermilion = Object.assign(window.Vermilion || {}, {
     t,
     compact,
-    overlay: { isOpen: () => opened !== null, close: () => closeNote(false) },
+    overlay: { isOpen: () => opened !== null, close: () => closeNote(false), surface: () => opened && opened.surface },
+    signals: { track, surfaceOf, sourceOf, flush },
   });
 })();

@@ -206,10 +206,12 @@
       },
     }));
 
-    /* Copy the note's address. */
+    /* Copy the note's address (a share, for the feed: people pass on what they like). */
     Alpine.data("shareButton", () => ({
       async share() {
         const url = new URL(this.$root.dataset.url, window.location.origin).href;
+        const view = this.$root.closest(".note-view");
+        if (view) V().signals.track({ type: "share", note_id: view.dataset.noteId, surface: surfaceOfView(view), client_ts: Date.now() });
         if (await copy(url)) V().toast(t("linkCopied"));
         else V().toast(t("copyFailed") + ": " + url);
       },
@@ -419,9 +421,79 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => localiseTimes(document));
+  /* Reading a note, for the feed: a view when it opens (its own page, or over a feed), and
+     the time spent on it (dwell) when it closes or the tab goes to the background. Dwell is
+     sent per visible stretch, each named <view>-<n> (event_id), so the server adds the
+     stretches up and drops repeats. Signals (explore.js) sends nothing for anonymous readers. */
+  const MAX_DWELL_MS = 3600000;
+
+  /** Over a feed, a note was found on that feed (the address is already /notes/<id>). */
+  function surfaceOfView(view) {
+    return (view.closest("#note-overlay") && V().overlay.surface()) || V().signals.surfaceOf(view);
+  }
+  let reading = null; // {noteId, viewId, surface, part, since (ms, null while hidden), el}
+
+  function endStretch() {
+    if (!reading || reading.since === null) return;
+    const ms = Math.min(MAX_DWELL_MS, Math.round(performance.now() - reading.since));
+    reading.since = null;
+    if (ms > 0) {
+      V().signals.track({
+        type: "dwell",
+        note_id: reading.noteId,
+        ms,
+        surface: reading.surface,
+        event_id: reading.viewId + "-" + reading.part,
+        client_ts: Date.now(),
+      });
+      reading.part += 1;
+    }
+  }
+
+  function stopReading() {
+    endStretch();
+    reading = null;
+  }
+
+  function startReading() {
+    const view = document.querySelector(".note-view[data-note-id]");
+    if (reading && view === reading.el) return;
+    stopReading();
+    if (!view) return;
+    const surface = surfaceOfView(view);
+    reading = {
+      noteId: view.dataset.noteId,
+      viewId: Date.now().toString(36) + Math.random().toString(36).slice(2, 8),
+      surface,
+      part: 0,
+      since: document.visibilityState === "visible" ? performance.now() : null,
+      el: view,
+    };
+    V().signals.track({ type: "view", note_id: reading.noteId, surface, client_ts: Date.now() });
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!reading) return;
+    if (document.visibilityState === "hidden") {
+      endStretch();
+      V().signals.flush(true);
+    } else if (reading.since === null) {
+      reading.since = performance.now();
+    }
+  });
+  window.addEventListener("pagehide", () => {
+    endStretch();
+    V().signals.flush(true);
+  });
+  window.addEventListener("vermilion-note-closed", stopReading);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    localiseTimes(document);
+    startReading();
+  });
   document.addEventListener("htmx:afterSettle", () => {
     dropDuplicateComments();
     localiseTimes(document);
+    startReading();
   });
 })();

@@ -1,0 +1,991 @@
+"""Serving the discover feed: "for you" and the interest channels, a page at a time.
+
+A request reads, by key or by index only: the snapshot the jobs built (``artifacts``), the
+reader's recent engagements, follows, hides, picked interests and ALS row, followed
+creators' newest notes, the newest notes (exploration), and the reader's feed state. It then
+
+1. gathers candidates from every source (``recsys.candidates.gather``: co-engagement and
+   content neighbours of recent engagements, ALS, trending, interest pools; followed
+   creators' notes read live) and drops what must not be shown (seen, hidden notes,
+   authors and topics, other channels, notes the reader may not see);
+2. ranks them with the learned ranker (``recsys.ranker``; its heuristic weights until a
+   trained one is stored);
+3. re-ranks (``recsys.rerank``): one note per author in any run of six (also across the
+   page boundary), topic spread; when the catalogue is too small for the rule, it is
+   relaxed step by step rather than ending the feed;
+4. gives up to a tenth of the slots to fresh notes by Thompson sampling
+   (``recsys.exploration``), so a new creator gets a first audience;
+5. fills what is left with the newest notes not shown yet, so the feed never ends while
+   there are notes to read.
+
+Pages never repeat: every served note goes into the session's state (anonymous) or the
+reader's seen set, which also keeps notes from coming back in later sessions for
+``SEEN_DAYS``. The state lives in the cache when it is shared (Redis, scaled mode) and in
+the database (``FeedState``) always for people and for anonymous sessions in the embedded
+mode. Readers who chose the "latest" order get plain newest-first pages.
+
+Hides and notes seen on other surfaces come from ``feed.queries`` (``hidden_for``,
+``recently_seen_note_ids``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from vermilion.accounts.models import Follow, Interest
+from vermilion.accounts.queries import blocked_ids_subqueries
+from vermilion.core import cursors
+from vermilion.core.errors import Invalid
+from vermilion.core.ids import new_id
+from vermilion.core.text import normalize_tag
+from vermilion.notes.models import Note, NoteHashtag, Visibility
+from vermilion.notes.queries import visible_notes_for
+
+from . import artifacts, understanding
+from .artifacts import CONFIG, SIGNAL_WEIGHTS, FeedSnapshot, LiveNote
+from .models import Event, FeedPreference, FeedState, Hide, NoteFeatures, UserRecs
+from .queries import hidden_for, recently_seen_note_ids
+from .recsys.candidates import (
+    SOURCES,
+    CandidateIndex,
+    CandidateSet,
+    UserRequest,
+    gather,
+    merge,
+    recency_weights,
+)
+from .recsys.exploration import insert_exploration, thompson_pick
+from .recsys.interactions import History
+from .recsys.pipeline import request_inputs
+from .recsys.ranker import FEATURES, Ranker, UserContext, build_features
+from .recsys.rerank import rerank
+
+PAGE_SIZE = 20
+#: Recent engagements read per kind (likes, collects, comments, long dwells); the newest
+#: ``CONFIG.limits.recent_items`` of them drive "more like this".
+HISTORY_PER_KIND = 50
+MAX_FOLLOWEES = 1000
+#: Hidden topics applied to the "latest" order (each is one more condition).
+MAX_HIDDEN_TOPICS = 20
+FOLLOWED_CANDIDATES = 100
+#: Exploration: notes this young with fewer logged impressions than this are "fresh".
+FRESH_CANDIDATES = 100
+FRESH_MAX_AGE_SECONDS = 3 * 86_400
+FRESH_MAX_IMPRESSIONS = 500
+#: Engagements per impression assumed where no impressions were logged.
+FRESH_RATE_GUESS = 0.1
+#: Anonymous readers have no signals: fresh notes get a bigger share of their pages.
+EXPLORE_SHARE_ANONYMOUS = 0.2
+#: Newest-first notes read per batch when the ranked candidates run out, and batches
+#: per request at most.
+BACKFILL_BATCH = 60
+BACKFILL_BATCHES = 3
+#: Newest notes are read only when fewer ranked candidates than this are left.
+BACKFILL_BELOW = 3 * PAGE_SIZE
+#: Ranked candidates whose visibility is checked per page (the best by score): enough to
+#: fill a page under the author rule.
+VISIBILITY_WINDOW = 5 * PAGE_SIZE
+#: The seen set: notes served in the last days (at most this many) never come back.
+SEEN_DAYS = 7
+SEEN_MAX = 3000
+SESSIONS_MAX = 8
+#: Notes a signed-in reader's session remembers itself when it starts over (otherwise the
+#: seen set covers it).
+SESSION_SERVED_MAX = 1000
+ANONYMOUS_STATE_SECONDS = 86_400
+#: Picked interests' share of the topic profile next to the one learned from engagements.
+DECLARED_INTEREST_WEIGHT = 0.5
+#: A new reader's picked interests lead: a bonus in units of the score range, fading out
+#: over their first engagements.
+COLD_START_BONUS = 0.5
+COLD_START_ENGAGEMENTS = 10
+#: The author rule's window, then looser windows when too few authors are left to obey it.
+AUTHOR_WINDOWS = (CONFIG.author_window, 4, 3, 2, 1)
+
+#: The library's candidate sources as the reasons name them.
+REASON_OF_SOURCE = {
+    "followed": "following",
+    "knn": "similar",
+    "embedding": "similar",
+    "pool": "interest",
+    "als": "cf",
+    "trending": "trending",
+}
+#: Which source explains a note when several proposed it.
+REASON_PRIORITY = ("followed", "knn", "embedding", "pool", "als", "trending")
+HISTORY_WEIGHTS = {k: SIGNAL_WEIGHTS[k] for k in ("like", "collect", "comment", "long_dwell")}
+
+
+# --- what may be shown ----------------------------------------------------------------------
+
+
+def browsable_notes(viewer) -> QuerySet[Note]:
+    """Public notes of active people the viewer may see, never by someone blocked either
+    way (staff browse like anyone: their moderation powers are for other pages)."""
+    qs = visible_notes_for(viewer).filter(visibility=Visibility.PUBLIC, author__is_active=True)
+    if viewer is not None and viewer.is_staff:
+        blocked, blockers = blocked_ids_subqueries(viewer)
+        qs = qs.exclude(author_id__in=blocked).exclude(author_id__in=blockers)
+    return qs
+
+
+def channel_filter(channel: Interest) -> Q:
+    """Notes of a channel: the interest is among their topics (hashtags or text), or they
+    carry a hashtag naming it (#food, #Food, #美食) and have no topics computed yet."""
+    keys = {normalize_tag(n) for n in (channel.slug, channel.name_en, channel.name_zh) if n}
+    tagged = NoteHashtag.objects.filter(hashtag__key__in=keys).values("note_id")
+    return Q(id__in=tagged) | Q(features__topics__has_key=channel.slug)
+
+
+def resolve_channel(channel: Interest | str | None) -> Interest | None:
+    if channel is None or isinstance(channel, Interest):
+        return channel
+    if not channel:
+        return None
+    found = Interest.objects.filter(slug=channel).first()
+    if found is None:
+        raise Invalid(_("No such channel."), code="unknown_channel", field="channel")
+    return found
+
+
+# --- cursors --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page continues: a ranked session and the page number, or (``session`` 0)
+    the last note id of a "latest" page."""
+
+    session: int
+    value: int
+
+    @property
+    def latest(self) -> bool:
+        return self.session == 0
+
+
+def parse_cursor(cursor: str | None) -> Position | None:
+    values = cursors.decode(cursor, arity=2)
+    if values is None:
+        return None
+    session, value = values
+    if not (0 <= session < 2**63 and 0 < value < 2**63) or (session and value < 2):
+        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
+    return Position(session, value)
+
+
+# --- feed state -----------------------------------------------------------------------------
+
+
+def shared_cache() -> bool:
+    """Whether the cache is one store for every process (Redis), not per process."""
+    backend = settings.CACHES["default"]["BACKEND"].lower()
+    return not ("locmem" in backend or "dummy" in backend)
+
+
+def _cache_key(key: str) -> str:
+    return f"feed:state:{key}"
+
+
+def load_state(key: str) -> dict | None:
+    """A state dict: from the shared cache, else from the database."""
+    if shared_cache():
+        found = cache.get(_cache_key(key))
+        if found is not None:
+            return found
+    row = FeedState.objects.filter(key=key).values_list("data", flat=True).first()
+    if row is None:
+        return None
+    try:
+        return json.loads(zlib.decompress(bytes(row)))
+    except (zlib.error, ValueError):
+        return None
+
+
+def save_state(key: str, data: dict, *, durable: bool, ttl: int) -> None:
+    """Keep a state dict: in the shared cache, and in the database when it must survive
+    (a person's seen set) or when there is no shared cache (the embedded mode)."""
+    shared = shared_cache()
+    if shared:
+        cache.set(_cache_key(key), data, ttl)
+    if durable or not shared:
+        blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+        FeedState.objects.bulk_create(
+            [FeedState(key=key, data=blob, updated_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["data", "updated_at"],
+        )
+
+
+def forget_state(user) -> None:
+    """Drop a person's seen set and sessions ("reset my recommendations")."""
+    key = f"u:{user.pk}"
+    cache.delete(_cache_key(key))
+    FeedState.objects.filter(key=key).delete()
+
+
+def purge_states(older_than_seconds: float = ANONYMOUS_STATE_SECONDS, limit: int = 10_000) -> int:
+    """Delete anonymous sessions nobody continued for a day, and people's states untouched
+    for longer than the seen set lasts (bounded per call)."""
+    now = timezone.now()
+    anon = now - timedelta(seconds=older_than_seconds)
+    people = now - timedelta(days=SEEN_DAYS)
+    stale = FeedState.objects.filter(
+        Q(key__startswith="a:", updated_at__lt=anon) | Q(updated_at__lt=people)
+    ).values_list("key", flat=True)[:limit]
+    deleted, _by_model = FeedState.objects.filter(key__in=list(stale)).delete()
+    return deleted
+
+
+def _new_session(channel_slug: str) -> dict:
+    return {"ch": channel_slug, "page": 1, "tail": [], "bf": None, "served": []}
+
+
+# --- what is known about the reader ---------------------------------------------------------
+
+
+@dataclass
+class Engagement:
+    note_id: int
+    kind: str
+    ts: float
+    title: str
+    author_id: int
+
+
+@dataclass
+class Reader:
+    """Everything a request knows about the reader (all read by key or index)."""
+
+    user: object | None = None
+    interests: list[str] = field(default_factory=list)
+    followees: list[int] = field(default_factory=list)
+    hidden_notes: set[int] = field(default_factory=set)
+    hidden_authors: set[int] = field(default_factory=set)
+    hidden_topics: set[str] = field(default_factory=set)
+    history: list[Engagement] = field(default_factory=list)  # oldest first
+    seen_elsewhere: set[int] = field(default_factory=set)
+    recs: tuple | None = None  # (version, factor, items, scores) bytes
+
+
+def _preference(viewer) -> tuple[str, object]:
+    if viewer is None:
+        return FeedPreference.Mode.RANKED, None
+    row = FeedPreference.objects.filter(user_id=viewer.pk).values_list("mode", "reset_at").first()
+    return row if row is not None else (FeedPreference.Mode.RANKED, None)
+
+
+def _read_reader(viewer, reset_at) -> Reader:
+    from vermilion.engagement.models import Collect, Comment, Like
+
+    reader = Reader(user=viewer)
+    if viewer is None:
+        return reader
+    reader.interests = list(viewer.interests.values_list("slug", flat=True))
+    reader.followees = list(
+        Follow.objects.filter(follower_id=viewer.pk)
+        .order_by("-id")
+        .values_list("followee_id", flat=True)[:MAX_FOLLOWEES]
+    )
+    reader.hidden_notes, reader.hidden_authors, reader.hidden_topics = hidden_for(viewer)
+    # Notes on screen or opened anywhere lately (impressions, views): not recommended again.
+    since = timezone.now() - timedelta(days=SEEN_DAYS)
+    reader.seen_elsewhere = recently_seen_note_ids(viewer, since, limit=SEEN_MAX)
+
+    cols = ("note_id", "created_at", "note__title", "note__author_id")
+    sources = [
+        ("like", Like.objects.filter(user_id=viewer.pk)),
+        ("collect", Collect.objects.filter(user_id=viewer.pk)),
+        ("comment", Comment.objects.filter(author_id=viewer.pk)),
+        (
+            "long_dwell",
+            Event.objects.filter(
+                user_id=viewer.pk, type=Event.Type.DWELL, ms__gte=artifacts.LONG_DWELL_MS
+            ),
+        ),
+    ]
+    history = []
+    for kind, qs in sources:
+        if reset_at is not None:
+            qs = qs.filter(created_at__gte=reset_at)
+        for note_id, created, title, author_id in qs.order_by("-id").values_list(*cols)[
+            :HISTORY_PER_KIND
+        ]:
+            history.append(Engagement(note_id, kind, created.timestamp(), title, author_id))
+    history.sort(key=lambda e: (e.ts, e.note_id))
+    reader.history = history
+    reader.recs = (
+        UserRecs.objects.filter(user_id=viewer.pk)
+        .values_list("version", "factor", "items", "scores")
+        .first()
+    )
+    return reader
+
+
+# --- the page -------------------------------------------------------------------------------
+
+_empty_snapshots: dict[tuple, FeedSnapshot] = {}
+
+
+def _snapshot_or_empty() -> tuple[FeedSnapshot, Ranker]:
+    snap, ranker = artifacts.current()
+    if snap is None:
+        # Before the first build: everything comes from the live sources.
+        interests = tuple(Interest.objects.values_list("slug", "name_en", "name_zh"))
+        snap = _empty_snapshots.setdefault(interests, FeedSnapshot.empty(interests))
+    return snap, ranker if isinstance(ranker, Ranker) else Ranker()
+
+
+@dataclass
+class LiveRow:
+    """A note read from the database for a live source (followed, fresh, newest)."""
+
+    id: int
+    author_id: int
+    created_at: float
+    engagement: float  # weighted like the matrix
+    engaged: int  # likes + collects + comments
+    topics: list[str]
+
+
+LIVE_FIELDS = (
+    "id",
+    "author_id",
+    "created_at",
+    "likes_count",
+    "collects_count",
+    "comments_count",
+    "features__topics",
+)
+
+
+def _live_rows(qs: QuerySet[Note], limit: int) -> list[LiveRow]:
+    return [
+        LiveRow(
+            i,
+            a,
+            c.timestamp(),
+            artifacts.live_engagement(likes, collects, comments),
+            likes + collects + comments,
+            list(topics or {}),
+        )
+        for i, a, c, likes, collects, comments, topics in qs.order_by("-id").values_list(
+            *LIVE_FIELDS
+        )[:limit]
+    ]
+
+
+@dataclass
+class Page:
+    notes: list[Note]
+    reasons: list[dict]
+    next_cursor: str | None
+
+
+def discover_page(
+    viewer, channel: Interest | str | None = None, cursor: str | None = None
+) -> tuple[list[Note], list[dict], str | None]:
+    """One page of the discover feed for ``viewer`` (a User or None), "for you" or one
+    interest ``channel`` (an Interest or its slug), continuing from ``cursor``.
+
+    Returns the notes, a reason per note (``{"source", "text"}``: following, interest,
+    similar, cf, trending or fresh, and a sentence in the reader's language) and the
+    next page's cursor (None at the end). Raises ``Invalid`` for an unknown channel
+    (``unknown_channel``) or a cursor that is not ours (``invalid_cursor``).
+    """
+    channel = resolve_channel(channel)
+    position = parse_cursor(cursor)
+    mode, reset_at = _preference(viewer)
+    if mode == FeedPreference.Mode.LATEST:
+        after = position.value if position is not None and position.latest else None
+        page = _latest_page(viewer, channel, after)
+    else:
+        if position is not None and position.latest:
+            position = None  # the reader switched to the ranked feed: start a session
+        page = _ranked_page(viewer, channel, position, reset_at)
+    return page.notes, page.reasons, page.next_cursor
+
+
+def _latest_page(viewer, channel: Interest | None, after: int | None) -> Page:
+    """Newest public notes first, no ranking ("latest" in the reader's settings); what the
+    reader said they are not interested in stays out here too."""
+    qs = browsable_notes(viewer)
+    if channel is not None:
+        qs = qs.filter(channel_filter(channel))
+    if viewer is not None:
+        hides = Hide.objects.filter(user_id=viewer.pk)
+        qs = qs.exclude(id__in=hides.filter(scope=Hide.Scope.NOTE).values("note_id"))
+        qs = qs.exclude(author_id__in=hides.filter(scope=Hide.Scope.AUTHOR).values("author_id"))
+        topics = list(hides.filter(scope=Hide.Scope.TOPIC).values_list("topic_id", flat=True))
+        for slug in topics[:MAX_HIDDEN_TOPICS]:
+            qs = qs.exclude(features__topics__has_key=slug)
+    if after is not None:
+        qs = qs.filter(id__lt=after)
+    window = list(qs.select_related("author__avatar").order_by("-id")[: PAGE_SIZE + 1])
+    notes = window[:PAGE_SIZE]
+    reason = {"source": "fresh", "text": _("Newest first, as you chose in your settings")}
+    next_cursor = cursors.encode(0, notes[-1].id) if len(window) > PAGE_SIZE else None
+    return Page(notes, [dict(reason) for _note in notes], next_cursor)
+
+
+def _topic_label(snap: FeedSnapshot, slug: str) -> str:
+    names = snap.topic_names.get(slug)
+    if names is None:
+        return slug
+    return names[1] if (translation.get_language() or "").startswith("zh") else names[0]
+
+
+class _Request:
+    """One ranked page being put together (kept as an object: many steps share state)."""
+
+    def __init__(self, viewer, channel: Interest | None, position: Position | None, reset_at):
+        self.viewer = viewer
+        self.channel = channel
+        self.slug = channel.slug if channel is not None else ""
+        self.now = time.time()
+        self.snap, self.ranker = _snapshot_or_empty()
+        self.reader = _read_reader(viewer, reset_at)
+        self.browsable = browsable_notes(viewer)
+        hidden = (self.snap.topic_index(s) for s in self.reader.hidden_topics)
+        self.hidden_topic_ids = {t for t in hidden if t is not None}
+        self._load_state(position)
+
+    # state ---------------------------------------------------------------------------------
+
+    def _load_state(self, position: Position | None) -> None:
+        self.session_id = position.session if position is not None else new_id()
+        if self.viewer is not None:
+            self.state_key = f"u:{self.viewer.pk}"
+            state = load_state(self.state_key) or {}
+            sessions = state.get("sessions", {})
+            cutoff = self.now - SEEN_DAYS * 86_400
+            self.seen = {
+                int(i): t
+                for i, t in zip(state.get("ids", []), state.get("at", []), strict=False)
+                if t >= cutoff
+            }
+            self.user_state = {"sessions": sessions}
+            session = sessions.get(str(self.session_id)) if position is not None else None
+        else:
+            self.state_key = f"a:{self.session_id}"
+            self.seen = {}
+            session = load_state(self.state_key) if position is not None else None
+        if session is not None and session.get("ch", "") != self.slug:
+            raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
+        self.session = session or _new_session(self.slug)
+
+    def save(self, served: list[int], authors: Mapping[int, int]) -> None:
+        self.session["page"] = int(self.session.get("page", 1)) + 1
+        tail = [*self.session["tail"], *(authors[i] for i in served)]
+        self.session["tail"] = tail[-(CONFIG.author_window - 1) :]
+        # A person's seen set covers their sessions, except one that starts over.
+        if self.viewer is None or self.session.get("again"):
+            limit = SEEN_MAX if self.viewer is None else SESSION_SERVED_MAX
+            self.session["served"] = [*self.session["served"], *served][-limit:]
+        if self.viewer is None:
+            save_state(self.state_key, self.session, durable=False, ttl=ANONYMOUS_STATE_SECONDS)
+            return
+        for note_id in served:
+            self.seen[note_id] = self.now
+        newest = sorted(self.seen.items(), key=lambda kv: kv[1])[-SEEN_MAX:]
+        sessions = dict(self.user_state["sessions"])
+        sessions.pop(str(self.session_id), None)
+        sessions[str(self.session_id)] = self.session  # newest last
+        sessions = dict(list(sessions.items())[-SESSIONS_MAX:])
+        data = {
+            "ids": [i for i, _at in newest],
+            "at": [round(t, 1) for _id, t in newest],
+            "sessions": sessions,
+        }
+        save_state(self.state_key, data, durable=True, ttl=SEEN_DAYS * 86_400)
+
+    def excluded_ids(self) -> set[int]:
+        """Never proposed: seen here or elsewhere (unless this session starts over),
+        served in this session, hidden, engaged with."""
+        seen = set() if self.session.get("again") else set(self.seen) | self.reader.seen_elsewhere
+        out = seen | set(self.session["served"]) | self.reader.hidden_notes
+        out.update(e.note_id for e in self.reader.history)
+        return out
+
+    # candidates ----------------------------------------------------------------------------
+
+    def topic_weights(self) -> dict[int, float]:
+        if self.channel is not None:
+            t = self.snap.topic_index(self.channel.slug)
+            return {t: 1.0} if t is not None else {}
+        out = {}
+        for slug in self.reader.interests:
+            t = self.snap.topic_index(slug)
+            if t is not None and slug not in self.reader.hidden_topics:
+                out[t] = 1.0
+        return out
+
+    def history(self) -> History:
+        recent = self.reader.history[-CONFIG.limits.recent_items :]
+        return artifacts.history_of(
+            self.snap,
+            [e.note_id for e in recent],
+            [HISTORY_WEIGHTS[e.kind] for e in recent],
+            [e.ts for e in recent],
+        )
+
+    def snapshot_candidates(self, exclude: set[int]) -> tuple[CandidateSet, UserContext]:
+        found = snapshot_candidates(
+            self.snap,
+            self.history(),
+            now=self.now,
+            exclude=exclude,
+            topic_weights=self.topic_weights(),
+            channel=self.channel is not None,
+            recs=self.reader.recs,
+        )
+        self.request, self.recent = found.request, found.recent
+        return found.candidates, found.context
+
+    def followed_candidates(self, exclude: set[int]) -> tuple[CandidateSet, list[LiveRow]]:
+        """Followed creators' newest notes, read live by index (not from the snapshot)."""
+        if not self.reader.followees:
+            return _no_candidates(), []
+        qs = self.browsable.filter(author_id__in=self.reader.followees)
+        if self.channel is not None:
+            qs = qs.filter(channel_filter(self.channel))
+        rows = _live_rows(qs, FOLLOWED_CANDIDATES)
+        by_author: dict[int, list[int]] = {}
+        for row in rows:  # newest first
+            by_author.setdefault(row.author_id, []).append(row.id)
+        index = CandidateIndex(author_items={a: np.asarray(v) for a, v in by_author.items()})
+        request = UserRequest(
+            history=History(np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0)),
+            followed_authors=list(by_author),
+            exclude=np.fromiter(exclude, np.int64, len(exclude)),
+        )
+        return gather(request, index, CONFIG.limits, sources=("followed",)), rows
+
+    def live_notes(self, rows: Iterable[LiveRow]) -> dict[int, LiveNote]:
+        """What the ranker needs of live notes the snapshot does not know (one query for
+        their embeddings, none when the snapshot knows them all)."""
+        rows = list(rows)
+        dense = self.snap.dense([r.id for r in rows])
+        unknown = {r.id: r for r, d in zip(rows, dense, strict=True) if d < 0}
+        embeddings: dict[int, np.ndarray | None] = {}
+        if unknown and self.snap.lib is not None and self.snap.lib.stats.embeddings is not None:
+            for note_id, blob in NoteFeatures.objects.filter(
+                note_id__in=list(unknown), embedding_model=understanding.EMBEDDING_MODEL
+            ).values_list("note_id", "embedding"):
+                embeddings[note_id] = understanding.from_bytes(blob)
+        return {
+            i: LiveNote(
+                r.author_id,
+                r.created_at,
+                r.engagement,
+                self._topic_ids(r.topics),
+                embeddings.get(i),
+            )
+            for i, r in unknown.items()
+        }
+
+    def _topic_ids(self, slugs: Iterable[str]) -> list[int]:
+        return [t for t in (self.snap.topic_index(s) for s in slugs) if t is not None]
+
+    def allowed(self, note_ids: np.ndarray, authors: np.ndarray, topics: list[list[int]]):
+        """Candidates passing the reader's hides and the channel (notes read live were
+        filtered by channel in their query already)."""
+        ok = ~np.isin(authors, np.fromiter(self.reader.hidden_authors, np.int64))
+        known = self.snap.dense(note_ids) >= 0
+        channel_topic = self.snap.topic_index(self.slug) if self.channel is not None else None
+        for j, ts in enumerate(topics):
+            hidden = bool(self.hidden_topic_ids.intersection(ts))
+            elsewhere = self.channel is not None and known[j] and channel_topic not in ts
+            if hidden or elsewhere:
+                ok[j] = False
+        return ok
+
+    def visible(self, note_ids: np.ndarray) -> np.ndarray:
+        """Which snapshot candidates the reader may see now (visibility, blocks, deletions:
+        the snapshot does not know them). One query."""
+        if len(note_ids) == 0:
+            return np.zeros(0, bool)
+        ok = set(
+            self.browsable.filter(id__in=[int(i) for i in note_ids]).values_list("id", flat=True)
+        )
+        return np.array([int(i) in ok for i in note_ids], bool)
+
+    def row_allowed(self, row: LiveRow, exclude: set[int]) -> bool:
+        if row.id in exclude or row.author_id in self.reader.hidden_authors:
+            return False
+        return not self.reader.hidden_topics.intersection(row.topics)
+
+    def backfill(
+        self, exclude: set[int], taken: set[int], need: int
+    ) -> tuple[list[LiveRow], int | None, bool]:
+        """Newest notes not shown yet, after the session's position; returns the rows,
+        the position to continue from next time, and whether older notes remain."""
+        qs = self.browsable
+        if self.channel is not None:
+            qs = qs.filter(channel_filter(self.channel))
+        position = self.session.get("bf")
+        rows: list[LiveRow] = []
+        more = True
+        for _batch in range(BACKFILL_BATCHES):
+            batch_qs = qs.filter(id__lt=position) if position is not None else qs
+            batch = _live_rows(batch_qs, BACKFILL_BATCH)
+            more = len(batch) == BACKFILL_BATCH
+            for row in batch:
+                if self.row_allowed(row, exclude) and row.id not in taken:
+                    rows.append(row)
+            if batch:
+                position = batch[-1].id
+            if len(rows) >= need + PAGE_SIZE or not more:
+                break
+        return rows, position, more
+
+    def fresh(self, exclude: set[int]) -> list[LiveRow]:
+        qs = self.browsable.filter(
+            created_at__gte=timezone.now() - timedelta(seconds=FRESH_MAX_AGE_SECONDS)
+        )
+        if self.channel is not None:
+            qs = qs.filter(channel_filter(self.channel))
+        return [r for r in _live_rows(qs, FRESH_CANDIDATES) if self.row_allowed(r, exclude)]
+
+    # putting the page together -------------------------------------------------------------
+
+    def build(self) -> Page:
+        exclude = self.excluded_ids()
+        snap_cands, context = self.snapshot_candidates(exclude)
+        followed, followed_rows = self.followed_candidates(exclude)
+        cands = merge(snap_cands, followed)
+        live = self.live_notes(followed_rows)
+        stats, topics, authors = artifacts.local_stats(self.snap, cands.items, live)
+        cands = cands.subset(self.allowed(cands.items, authors, topics))
+        stats, topics, authors = artifacts.local_stats(self.snap, cands.items, live)
+
+        m = len(cands)
+        local = CandidateSet(np.arange(m, dtype=np.int64), cands.scores, cands.ranks)
+        scores = np.empty(0)
+        if m:
+            x = build_features(local, context, stats)
+            scores = np.asarray(self.ranker.score(x), np.float64)
+            scores = scores + self.cold_start_bonus(scores, x)
+        # Only the best few can make this page: their visibility is checked now (the
+        # snapshot knows nothing of blocks, visibility changes or deletions), one query.
+        best = np.argsort(-scores, kind="stable")[:VISIBILITY_WINDOW]
+        from_snapshot = self.snap.dense(cands.items[best]) >= 0
+        ok = np.ones(len(best), bool)
+        ok[from_snapshot] = self.visible(cands.items[best][from_snapshot])
+        best = best[ok]
+        author_of = {int(cands.items[j]): int(authors[j]) for j in best}
+        topics_of = {int(cands.items[j]): topics[j] for j in best}
+
+        # Newest notes not shown yet, below every ranked candidate, when those run short.
+        position, more, fill = self.session.get("bf"), True, []
+        if len(best) < BACKFILL_BELOW:
+            taken = {int(i) for i in cands.items}
+            fill, position, more = self.backfill(exclude, taken, PAGE_SIZE - len(best))
+        floor = float(scores.min()) - 1.0 if m else 0.0
+        items = [*(int(cands.items[j]) for j in best), *(r.id for r in fill)]
+        all_scores = [*scores[best].tolist(), *(floor - 1e-3 * k for k in range(len(fill)))]
+        for r in fill:
+            author_of[r.id] = r.author_id
+            topics_of[r.id] = self._topic_ids(r.topics)
+        feed = arrange(items, all_scores, PAGE_SIZE, author_of, topics_of, self.session["tail"])
+
+        # Exploration: fresh notes by Thompson sampling on a bounded share of the slots.
+        before = set(feed)
+        feed = self.explore(feed, exclude, author_of)
+        explored = set(feed) - before
+        # The position moves past the newest notes only as far as they were all served,
+        # so nothing in between is skipped.
+        served = set(feed)
+        for row in fill:
+            if row.id not in served and row.id not in exclude:
+                position = self._position_before(row.id)
+                more = True
+                break
+        self.session["bf"] = position
+
+        notes = _fetch(self.browsable, feed)
+        feed = [n.id for n in notes]
+        reasons = [self.reason(n, cands, explored, {r.id for r in fill}) for n in notes]
+        has_more = bool(feed) and (len(feed) == PAGE_SIZE or more)
+        if has_more or self.viewer is not None:  # an anonymous last page needs no state
+            self.save(feed, author_of)
+        next_cursor = cursors.encode(self.session_id, self.session["page"]) if has_more else None
+        return Page(notes, reasons, next_cursor)
+
+    def explore(self, feed: list[int], exclude: set[int], author_of: dict[int, int]) -> list[int]:
+        """``feed`` with fresh notes inserted: each is an arm whose engagement rate is
+        believed Beta(engaged + 1, shown - engaged + 1). Impressions come from the
+        snapshot; engagement is counted live, and where no impressions were logged they
+        are estimated from it (``FRESH_RATE_GUESS``), so a note that already drew
+        engagement is not mistaken for one that never had an audience."""
+        rows = [r for r in self.fresh(exclude) if r.id not in set(feed)]
+        if not rows:
+            return feed
+        dense = self.snap.dense([r.id for r in rows])
+        logged = np.array([self.snap.impressions[d] if d >= 0 else 0 for d in dense], float)
+        engaged = np.array([r.engaged for r in rows], float)
+        shown = np.maximum(logged, engaged / FRESH_RATE_GUESS)
+        keep = shown < FRESH_MAX_IMPRESSIONS
+        rows = [r for r, k in zip(rows, keep, strict=True) if k]
+        for r in rows:
+            author_of[r.id] = r.author_id
+        picks = thompson_pick(
+            [r.id for r in rows], shown[keep], engaged[keep], PAGE_SIZE, np.random.default_rng()
+        )
+        share = CONFIG.explore_share if self.viewer is not None else EXPLORE_SHARE_ANONYMOUS
+        out = insert_exploration(
+            feed,
+            picks,
+            n=PAGE_SIZE,
+            max_share=share,
+            seen=exclude,
+            authors=author_of,
+            author_window=CONFIG.author_window,
+            recent_authors=self.session["tail"],
+        )
+        # Ranked notes left out to keep the author rule return when too few authors are
+        # left for it (``arrange`` relaxed it already): a page is never cut short.
+        missing = [i for i in feed[:PAGE_SIZE] if i not in set(out)]
+        return out + missing[: max(0, min(PAGE_SIZE, len(feed)) - len(out))]
+
+    def cold_start_bonus(self, scores: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Picked interests first for a reader with few engagements: notes matching them
+        gain up to ``COLD_START_BONUS`` of the score range (more than topic spread takes
+        away), fading out over their first ``COLD_START_ENGAGEMENTS`` engagements."""
+        fade = 1.0 - len(self.reader.history) / COLD_START_ENGAGEMENTS
+        if fade <= 0 or self.channel is not None or not self.reader.interests:
+            return np.zeros(len(scores))
+        span = float(scores.max() - scores.min()) or 1.0
+        match = x[:, FEATURES.index("topic_match")].astype(np.float64)
+        return COLD_START_BONUS * fade * span * match
+
+    @staticmethod
+    def _position_before(note_id: int) -> int:
+        return note_id + 1  # "id < position" starts again at this note
+
+    # reasons -------------------------------------------------------------------------------
+
+    def reason(self, note: Note, cands: CandidateSet, explored: set[int], filled: set[int]):
+        if note.id in explored:
+            return self._fresh_reason(note)
+        pos = np.searchsorted(cands.items, note.id)
+        if pos < len(cands) and cands.items[pos] == note.id:
+            proposed = [s for s in REASON_PRIORITY if cands.ranks[s][pos] >= 0]
+            if proposed:
+                return self._source_reason(proposed[0], note)
+        if note.id in filled:
+            return {"source": "fresh", "text": _("Recently posted")}
+        return {"source": "trending", "text": _("Popular on Vermilion right now")}
+
+    def _fresh_reason(self, note: Note) -> dict:
+        known_authors = set(self.reader.followees) | {e.author_id for e in self.reader.history}
+        if self.viewer is None:
+            text = _("New on Vermilion")
+        elif note.author_id in known_authors:
+            text = _("New from @%(name)s") % {"name": note.author.username}
+        else:
+            text = _("New from a creator you haven't seen")
+        return {"source": "fresh", "text": text}
+
+    def _source_reason(self, source: str, note: Note) -> dict:
+        kind = REASON_OF_SOURCE[source]
+        if kind == "following":
+            text = _("From @%(name)s, whom you follow") % {"name": note.author.username}
+        elif kind == "similar":
+            text = self._similar_text(source, note.id)
+        elif kind == "interest":
+            text = self._interest_text(note.id)
+        elif kind == "cf":
+            text = _("Liked by people with tastes like yours")
+        else:
+            text = _("Popular on Vermilion right now")
+        return {"source": kind, "text": text}
+
+    def _similar_text(self, source: str, note_id: int) -> str:
+        """ "Because you liked “<title>”": the recent engagement that contributed most."""
+        lib = self.snap.lib
+        index = lib.index.knn if source == "knn" else lib.index.embedding
+        target = self.snap.dense([note_id])[0]
+        recent = self.recent
+        best = None
+        if index is not None and len(recent.items):
+            hits = index.neighbours[recent.items] == target
+            contribution = np.where(hits, index.scores[recent.items], 0.0).max(axis=1)
+            contribution = contribution * recent.weights
+            if contribution.max() > 0:
+                best = int(self.snap.note_ids[recent.items[int(np.argmax(contribution))]])
+        engagement = next((e for e in reversed(self.reader.history) if e.note_id == best), None)
+        if engagement is None:
+            return _("Similar to notes you engaged with")
+        title = engagement.title
+        templates = {
+            "like": _("Because you liked “%(title)s”"),
+            "collect": _("Because you saved “%(title)s”"),
+            "comment": _("Because you commented on “%(title)s”"),
+            "long_dwell": _("Because you read “%(title)s”"),
+        }
+        return templates[engagement.kind] % {"title": title}
+
+    def _interest_text(self, note_id: int) -> str:
+        weights = getattr(self, "request", None)
+        weights = weights.topic_weights if weights is not None else {}
+        dense = self.snap.dense([note_id])[0]
+        topics = self.snap.lib.item_topics[int(dense)] if dense >= 0 else []
+        ranked = sorted(topics, key=lambda t: -weights.get(t, 0.0))
+        if not ranked:
+            return _("Popular on Vermilion right now")
+        label = _topic_label(self.snap, self.snap.topic_slugs[ranked[0]])
+        return _("Popular in %(topic)s") % {"topic": label}
+
+
+def _no_candidates() -> CandidateSet:
+    return CandidateSet(
+        np.empty(0, np.int64),
+        {s: np.empty(0, np.float32) for s in SOURCES},
+        {s: np.empty(0, np.int32) for s in SOURCES},
+    )
+
+
+@dataclass
+class SnapshotCandidates:
+    """One reader's candidates from the snapshot (keyed by note id) and ranking context."""
+
+    candidates: CandidateSet
+    context: UserContext
+    request: UserRequest | None = None
+    recent: History | None = None
+
+
+def declared_profile(snap: FeedSnapshot, weights: Mapping[int, float]) -> np.ndarray | None:
+    """A unit topic vector from picked interests (or a channel's topic)."""
+    if not weights:
+        return None
+    v = np.zeros(max(1, len(snap.topic_slugs)), np.float32)
+    for t, w in weights.items():
+        v[t] = w
+    return v / np.linalg.norm(v)
+
+
+def snapshot_candidates(
+    snap: FeedSnapshot,
+    history: History,
+    *,
+    now: float,
+    exclude: set[int],
+    topic_weights: Mapping[int, float],
+    channel: bool,
+    recs: tuple | None,
+) -> SnapshotCandidates:
+    """Candidates from the snapshot's sources (``pipeline.request_inputs`` and ``gather``),
+    with the reader's ALS row (``recs``: version, factor, note ids, scores) or a vector
+    folded in from their recent history, and their picked interests blended into the
+    topic profile so that a new reader's interests rank before any engagement. In a
+    channel, the channel's topic is the only interest pool. Serving and the ranker's
+    training both build their rows with this."""
+    lib = snap.lib
+    declared = declared_profile(snap, topic_weights)
+    if lib is None:
+        return SnapshotCandidates(_no_candidates(), UserContext(now=now, topic_profile=declared))
+    if recs is not None and recs[0] == snap.version:
+        vector = np.frombuffer(bytes(recs[1]), np.float32)
+    elif len(history.items):
+        # Engaged since the last fit (or new): a vector against the fixed item factors.
+        vector = lib.als.fold_in(history.items, history.weights)
+    else:
+        vector = None
+    request, context, _stats, index = request_inputs(
+        lib,
+        -1,
+        history,
+        now=now,
+        exclude=snap.dense(np.fromiter(exclude, np.int64, len(exclude))),
+        interests=topic_weights,
+        user_vector=vector,
+    )
+    if channel:
+        request.topic_weights = dict(topic_weights)
+    if recs is not None:
+        items = snap.dense(np.frombuffer(bytes(recs[2]), np.int64))
+        scores = np.frombuffer(bytes(recs[3]), np.float32)
+        ok = items >= 0
+        request.als_items, request.als_scores = items[ok], scores[ok]
+    if declared is not None:
+        profile = context.topic_profile
+        blended = declared * DECLARED_INTEREST_WEIGHT
+        if profile is not None and np.any(profile):
+            blended = blended + profile
+        norm = np.linalg.norm(blended)
+        context.topic_profile = (blended / norm).astype(np.float32) if norm else profile
+    cands = gather(request, index, CONFIG.limits)
+    return SnapshotCandidates(
+        artifacts.to_local(cands, snap),
+        context,
+        request,
+        recency_weights(history, CONFIG.limits),
+    )
+
+
+def arrange(
+    items: list[int],
+    scores: list[float],
+    n: int,
+    authors: Mapping[int, int],
+    topics: Mapping[int, list[int]],
+    tail: list[int],
+) -> list[int]:
+    """The best ``n`` under the feed's rules (``recsys.rerank``), relaxing the author window
+    only when too few authors are left to fill the page under it."""
+    out: list[int] = []
+    left_items = np.asarray(items, np.int64)
+    left_scores = np.asarray(scores, np.float64)
+    for window in AUTHOR_WINDOWS:
+        need = n - len(out)
+        if need <= 0 or len(left_items) == 0:
+            break
+        got = rerank(
+            left_items,
+            left_scores,
+            n=need,
+            authors=authors,
+            topics=topics,
+            author_window=window,
+            topic_penalty=CONFIG.topic_penalty,
+            recent_authors=[*tail, *(authors[i] for i in out)],
+        )
+        out += got
+        keep = ~np.isin(left_items, np.asarray(got, np.int64))
+        left_items, left_scores = left_items[keep], left_scores[keep]
+    return out
+
+
+def _fetch(browsable: QuerySet[Note], note_ids: list[int]) -> list[Note]:
+    """The page's notes in order; anything gone since (deleted, blocked) drops out."""
+    if not note_ids:
+        return []
+    found = {n.id: n for n in browsable.filter(id__in=note_ids).select_related("author__avatar")}
+    return [found[i] for i in note_ids if i in found]
+
+
+def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
+    request = _Request(viewer, channel, position, reset_at)
+    page = request.build()
+    if not page.notes and position is None and (request.seen or request.reader.seen_elsewhere):
+        # The reader has seen everything there is (a small site, a narrow channel): this
+        # session starts over rather than showing an empty feed; it still never repeats
+        # a note within itself.
+        request.session = {**_new_session(request.slug), "again": True}
+        page = request.build()
+    return page
