@@ -343,3 +343,16 @@ def test_writes_are_rate_limited_per_user(settings, make_user, client_for):
     assert client.get("/api/v1/me").status_code == 200  # reads are not writes
     other = client_for(make_user("kai"))
     assert other.patch("/api/v1/me", {"bio": "y"}).status_code == 200
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests():
+    """The suite swaps in a fast hasher; the real settings hash with argon2."""
+    import importlib
+
+    from django.contrib.auth.hashers import check_password, make_password
+
+    real = importlib.import_module("vermilion.settings")
+    assert real.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    hashed = make_password("correct-horse-battery", hasher="argon2")
+    assert hashed.startswith("argon2$argon2id$")
+    assert check_password("correct-horse-battery", hashed)
