@@ -349,10 +349,12 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
     """The suite swaps in a fast hasher; the real settings hash with argon2."""
     import importlib
 
-    from django.contrib.auth.hashers import check_password, make_password
+    from django.contrib.auth.hashers import Argon2PasswordHasher
 
     real = importlib.import_module("vermilion.settings")
-    assert real.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    hashed = make_password("correct-horse-battery", hasher="argon2")
+    assert real.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    hasher = Argon2PasswordHasher()
+    hashed = hasher.encode("correct-horse-battery", hasher.salt())
     assert hashed.startswith("argon2$argon2id$")
-    assert check_password("correct-horse-battery", hashed)
+    assert hasher.verify("correct-horse-battery", hashed)
+    assert not hasher.verify("wrong", hashed)
