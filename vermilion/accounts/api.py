@@ -8,6 +8,7 @@ from vermilion.api.auth import OPTIONAL_AUTH, viewer
 from vermilion.api.main import Error
 from vermilion.core import cursors, ratelimit
 from vermilion.core.errors import NotFound
+from vermilion.core.suggest import suggestion_query
 
 from . import services
 from .models import Follow, Interest, User
@@ -230,9 +231,6 @@ def unblock(request, username: str):
 
 # --- people suggestions (the composer's @mentions) -------------------------------------------
 
-SUGGEST_PREFIX_MAX_CHARS = 50
-SUGGEST_LIMIT_MAX = 20
-
 
 class UserSuggestions(Schema):
     items: list[UserOut]
@@ -249,24 +247,9 @@ def suggest_users(request, prefix: str = "", limit: int = 10):
     """
     from django.db.models import Case, Exists, OuterRef, Value, When
 
-    from vermilion.core.errors import Invalid
-    from vermilion.core.text import grapheme_len
-
     from .queries import blocked_ids_subqueries
 
-    text = prefix.strip().lstrip("@＠")
-    if grapheme_len(text) > SUGGEST_PREFIX_MAX_CHARS:
-        raise Invalid(
-            _("A prefix is at most %(max)s characters.") % {"max": SUGGEST_PREFIX_MAX_CHARS},
-            code="invalid_prefix",
-            field="prefix",
-        )
-    if not 1 <= limit <= SUGGEST_LIMIT_MAX:
-        raise Invalid(
-            _("limit is between 1 and %(max)s.") % {"max": SUGGEST_LIMIT_MAX},
-            code="invalid_limit",
-            field="limit",
-        )
+    text = suggestion_query(prefix, limit, marks="@＠")
     if not text:
         return {"items": []}
     me = viewer(request)

@@ -6,11 +6,11 @@ output from ``notes.presenters``.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
 from vermilion.api.main import Error
+from vermilion.core.suggest import suggestion_query
 
 from . import queries, services
 from .models import Note
@@ -100,10 +100,6 @@ def user_collects(request, username: str, cursor: str | None = None):
 # --- hashtag suggestions (the composer) ------------------------------------------------------
 
 
-SUGGEST_PREFIX_MAX_CHARS = 50
-SUGGEST_LIMIT_MAX = 20
-
-
 class HashtagSuggestion(Schema):
     name: str
     notes_count: int
@@ -124,24 +120,11 @@ def suggest_hashtags(request, prefix: str = "", limit: int = 10):
     """
     from django.db.models import Exists, OuterRef
 
-    from vermilion.core.errors import Invalid
-    from vermilion.core.text import grapheme_len, normalize_tag
+    from vermilion.core.text import normalize_tag
 
     from .models import Hashtag
 
-    text = prefix.strip().lstrip("#＃")
-    if grapheme_len(text) > SUGGEST_PREFIX_MAX_CHARS:
-        raise Invalid(
-            _("A prefix is at most %(max)s characters.") % {"max": SUGGEST_PREFIX_MAX_CHARS},
-            code="invalid_prefix",
-            field="prefix",
-        )
-    if not 1 <= limit <= SUGGEST_LIMIT_MAX:
-        raise Invalid(
-            _("limit is between 1 and %(max)s.") % {"max": SUGGEST_LIMIT_MAX},
-            code="invalid_limit",
-            field="limit",
-        )
+    text = suggestion_query(prefix, limit, marks="#＃")
     if not text:
         return {"items": []}
     on_visible_note = visible_notes_for(viewer(request)).filter(
