@@ -169,6 +169,10 @@ def test_demo_seed_builds_a_lively_bilingual_site_once(monkeypatch):
     )
     titles = sorted(Note.objects.values_list("title", flat=True))
     assert titles == sorted(n.text.title for n in plan.notes)
+    # The discover feed's structures are built at once, not half an hour later.
+    from vermilion.feed.models import FeedArtifact
+
+    assert FeedArtifact.objects.exists()
     assert any(HAN.search(t) for t in titles) and any(t.isascii() for t in titles)
     # Every interest of the catalogue has notes, through its hashtag.
     keys = set(NoteHashtag.objects.values_list("hashtag__key", flat=True).distinct())

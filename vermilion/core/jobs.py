@@ -226,7 +226,7 @@ def purge_finished(older_than_days: int = 7) -> int:
     return deleted
 
 
-def work_forever(poll_seconds: float | None = None) -> None:
+def work_forever(poll_seconds: float | None = None, *, periodic: bool = True) -> None:
     """The worker loop behind ``vermilion worker``. Stops cleanly on SIGTERM/SIGINT."""
     autodiscover()
     poll = poll_seconds if poll_seconds is not None else settings.JOBS_POLL_SECONDS
@@ -244,7 +244,7 @@ def work_forever(poll_seconds: float | None = None) -> None:
     while not stopping["now"]:
         close_old_connections()
         try:
-            if time.monotonic() - last_schedule > 15:
+            if periodic and time.monotonic() - last_schedule > 15:
                 schedule_periodic()
                 last_schedule = time.monotonic()
             ran = run_pending(max_jobs=50, worker=worker)

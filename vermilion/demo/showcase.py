@@ -464,7 +464,9 @@ def _helper_workers(count: int) -> Iterator[None]:
     (SIGTERM: a worker finishes the job in hand first) and waited for.
     """
     env = {**os.environ, "VERMILION_LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "vermilion.cli", "worker", "--skip-checks"]
+    # Helpers for the media jobs only: no periodic jobs (a feed rebuild now would see a
+    # half-made catalogue and then not run again for half an hour).
+    command = [sys.executable, "-m", "vermilion.cli", "worker", "--skip-checks", "--no-periodic"]
     helpers = [subprocess.Popen(command, env=env) for _ in range(count)]
     try:
         yield

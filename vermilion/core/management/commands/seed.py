@@ -68,6 +68,15 @@ class Command(BaseCommand):
             accounts.append(self._demo(options, password))
         if users or notes:
             accounts.append(self._bulk(options, password))
+        if demo:
+            # The discover feed's precomputed structures, so the first page is already
+            # personal (the workers rebuild them every half hour from then on).
+            from vermilion.feed.artifacts import rebuild
+
+            report = rebuild()
+            self.stdout.write(
+                f"feed structures built: {report.notes} notes, {report.signals} signals"
+            )
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(f"Sign in as {' or '.join(accounts)} with the password: {password}")

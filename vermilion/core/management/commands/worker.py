@@ -9,10 +9,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--burst", action="store_true", help="Run due jobs, then exit.")
         parser.add_argument("--poll", type=float, default=None, help="Idle poll interval (s).")
+        parser.add_argument(
+            "--no-periodic", action="store_true", help="Don't enqueue periodic jobs."
+        )
 
-    def handle(self, *args, burst=False, poll=None, **options):
+    def handle(self, *args, burst=False, poll=None, no_periodic=False, **options):
         if burst:
             ran = jobs.run_pending()
             self.stdout.write(f"ran {ran} job(s)")
             return
-        jobs.work_forever(poll)
+        jobs.work_forever(poll, periodic=not no_periodic)
