@@ -37,6 +37,17 @@ def decode(cursor: str | None, *, arity: int = 1, types: tuple = (int,)) -> list
     return values
 
 
+def decode_id(cursor: str | None) -> int | None:
+    """The id a page continues after (cursors of id-ordered lists hold one positive 64-bit
+    id); None without a cursor, Invalid when malformed."""
+    position = decode(cursor)
+    if not position:
+        return None
+    if not 0 < position[0] < 2**63:
+        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
+    return position[0]
+
+
 def page(items: list, limit: int, key) -> tuple[list, str | None]:
     """Split ``limit + 1`` fetched items into a page and the cursor for the next one."""
     if len(items) > limit:

@@ -18,7 +18,7 @@ from vermilion.accounts.schemas import UserOut
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
 from vermilion.api.main import Error
 from vermilion.core import cursors
-from vermilion.core.errors import Invalid, NotAuthenticated, NotFound
+from vermilion.core.errors import NotAuthenticated, NotFound
 from vermilion.notes.models import Note
 from vermilion.notes.presenters import note_dicts
 from vermilion.notes.queries import get_visible_note, visible_notes_for
@@ -31,9 +31,6 @@ from .presenters import board_dict, board_dicts, comment_dict, comment_dicts
 router = Router(tags=["engagement"])
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error}
-COMMENTS_PAGE_SIZE = 20
-REPLIES_PAGE_SIZE = 20
-INLINE_REPLIES = 3
 BOARDS_PAGE_SIZE = 30
 BOARD_NOTES_PAGE_SIZE = 20
 
@@ -134,16 +131,6 @@ class BoardPage(Schema):
     next_cursor: str | None
 
 
-def _id_after(cursor: str | None) -> int | None:
-    """The id a page continues after; our cursors only ever hold one positive 64-bit id."""
-    position = cursors.decode(cursor)
-    if not position:
-        return None
-    if not isinstance(position[0], int) or not 0 < position[0] < 2**63:
-        raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
-    return position[0]
-
-
 # --- likes ----------------------------------------------------------------------------------
 
 
@@ -203,17 +190,7 @@ def list_comments(request, note_id: str, cursor: str | None = None):
     answering people you block (or who block you) are left out."""
     me = viewer(request)
     note = get_visible_note(me, note_id)
-    qs = (
-        queries.visible_comments(me)
-        .filter(note_id=note.pk, parent__isnull=True)
-        .select_related(*queries.COMMENT_RELATED)
-    )
-    after = _id_after(cursor)
-    if after is not None:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs.order_by("-id")[: COMMENTS_PAGE_SIZE + 1])
-    rows, next_cursor = cursors.page(rows, COMMENTS_PAGE_SIZE, key=lambda c: (c.id,))
-    replies = queries.first_replies(me, [c.pk for c in rows], INLINE_REPLIES)
+    rows, replies, next_cursor = queries.comment_threads_page(me, note, cursor)
     return {"items": comment_dicts(rows, me, replies), "next_cursor": next_cursor}
 
 
@@ -224,16 +201,7 @@ def list_replies(request, comment_id: str, cursor: str | None = None):
     """The replies of a top-level comment, oldest first."""
     me = viewer(request)
     thread = queries.get_readable_comment(me, comment_id)
-    qs = (
-        queries.visible_comments(me)
-        .filter(parent_id=thread.pk)
-        .select_related(*queries.COMMENT_RELATED)
-    )
-    after = _id_after(cursor)
-    if after is not None:
-        qs = qs.filter(id__gt=after)
-    rows = list(qs.order_by("id")[: REPLIES_PAGE_SIZE + 1])
-    rows, next_cursor = cursors.page(rows, REPLIES_PAGE_SIZE, key=lambda c: (c.id,))
+    rows, next_cursor = queries.replies_page(me, thread, cursor)
     return {"items": comment_dicts(rows, me), "next_cursor": next_cursor}
 
 
@@ -303,7 +271,7 @@ def list_boards(request, username: str | None = None, cursor: str | None = None)
         .select_related("owner__avatar")
         .order_by("-is_default", "-id")
     )
-    after = _id_after(cursor)
+    after = cursors.decode_id(cursor)
     if after is not None:
         # The default board always leads the first page, so later pages hold named ones.
         qs = qs.filter(is_default=False, id__lt=after)
@@ -352,7 +320,7 @@ def board_notes(request, board_id: str, cursor: str | None = None):
     qs = Collect.objects.filter(
         board_id=board.pk, note_id__in=visible_notes_for(me).values("id")
     ).select_related("note__author__avatar")
-    after = _id_after(cursor)
+    after = cursors.decode_id(cursor)
     if after is not None:
         qs = qs.filter(id__lt=after)
     rows = list(qs.order_by("-id")[: BOARD_NOTES_PAGE_SIZE + 1])

@@ -12,6 +12,7 @@ from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from vermilion.accounts.queries import blocked_ids_subqueries
+from vermilion.core import cursors
 from vermilion.core.errors import NotFound
 from vermilion.notes.models import Note
 from vermilion.notes.queries import get_visible_note, parse_id, visible_notes_for
@@ -19,6 +20,9 @@ from vermilion.notes.queries import get_visible_note, parse_id, visible_notes_fo
 from .models import Board, Comment
 
 COMMENT_RELATED = ("author__avatar", "reply_to__avatar")
+COMMENTS_PAGE_SIZE = 20
+INLINE_REPLIES = 3
+REPLIES_PAGE_SIZE = 20
 
 
 def _as_id(value, not_found: str) -> int:
@@ -132,3 +136,29 @@ def own_board(user, board_id) -> Board:
     if board is None:
         raise NotFound(_("No such board of yours."), field="board_id")
     return board
+
+
+def comment_threads_page(viewer, note, cursor: str | None):
+    """One page of a note's top-level comments, newest first, and the first replies of each:
+    ``(rows, replies_by_thread, next_cursor)``. The API and the note page both read this."""
+    qs = (
+        visible_comments(viewer)
+        .filter(note_id=note.pk, parent__isnull=True)
+        .select_related(*COMMENT_RELATED)
+    )
+    after = cursors.decode_id(cursor)
+    if after is not None:
+        qs = qs.filter(id__lt=after)
+    rows = list(qs.order_by("-id")[: COMMENTS_PAGE_SIZE + 1])
+    rows, next_cursor = cursors.page(rows, COMMENTS_PAGE_SIZE, key=lambda c: (c.id,))
+    return rows, first_replies(viewer, [c.pk for c in rows], INLINE_REPLIES), next_cursor
+
+
+def replies_page(viewer, thread: Comment, cursor: str | None):
+    """One page of a thread's replies after ``cursor``, oldest first: ``(rows, next_cursor)``."""
+    qs = visible_comments(viewer).filter(parent_id=thread.pk).select_related(*COMMENT_RELATED)
+    after = cursors.decode_id(cursor)
+    if after is not None:
+        qs = qs.filter(id__gt=after)
+    rows = list(qs.order_by("id")[: REPLIES_PAGE_SIZE + 1])
+    return cursors.page(rows, REPLIES_PAGE_SIZE, key=lambda c: (c.id,))

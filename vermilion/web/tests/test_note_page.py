@@ -11,9 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from vermilion.accounts.services import block, follow
+from vermilion.engagement.queries import COMMENTS_PAGE_SIZE, INLINE_REPLIES
 from vermilion.engagement.services import add_comment, like_comment
 from vermilion.notes.tests.conftest import make_media, make_note  # noqa: F401
-from vermilion.web.views.notes import COMMENTS_PAGE_SIZE, INLINE_REPLIES, linkify
+from vermilion.web.views.notes import linkify
 
 pytestmark = pytest.mark.django_db
 

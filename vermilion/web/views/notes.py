@@ -22,10 +22,9 @@ from vermilion.core.text import HASHTAG_RE, MENTION_RE, extract_hashtags, normal
 from vermilion.engagement.models import Comment
 from vermilion.engagement.presenters import comment_dicts
 from vermilion.engagement.queries import (
-    COMMENT_RELATED,
-    first_replies,
+    comment_threads_page,
     get_readable_comment,
-    visible_comments,
+    replies_page,
 )
 from vermilion.engagement.services import can_delete_comment
 from vermilion.notes.models import Note
@@ -33,13 +32,7 @@ from vermilion.notes.presenters import note_dicts
 from vermilion.notes.queries import get_visible_note
 
 from .common import is_htmx, viewer
-from .explore import bad_cursor, fragment_url, id_after
-
-# The same page sizes as the comments API (engagement.api), so both read alike.
-COMMENTS_PAGE_SIZE = 20
-INLINE_REPLIES = 3
-REPLIES_PAGE_SIZE = 20
-
+from .explore import bad_cursor, fragment_url
 
 # --- linked text ------------------------------------------------------------------------------
 
@@ -116,28 +109,13 @@ def _present_comments(
 
 def comment_threads(me, note: Note, cursor: str | None) -> tuple[list[dict], str | None]:
     """Top-level comments newest first, each with its first replies: the API's page."""
-    qs = (
-        visible_comments(me)
-        .filter(note_id=note.pk, parent__isnull=True)
-        .select_related(*COMMENT_RELATED)
-    )
-    after = id_after(cursor)
-    if after is not None:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs.order_by("-id")[: COMMENTS_PAGE_SIZE + 1])
-    rows, next_cursor = cursors.page(rows, COMMENTS_PAGE_SIZE, key=lambda c: (c.id,))
-    replies = first_replies(me, [c.pk for c in rows], INLINE_REPLIES)
+    rows, replies, next_cursor = comment_threads_page(me, note, cursor)
     return _present_comments(me, note, rows, replies), next_cursor
 
 
 def thread_replies(me, note: Note, thread: Comment, cursor: str | None):
     """Replies of one thread after ``cursor``, oldest first (as ``/comments/{id}/replies``)."""
-    qs = visible_comments(me).filter(parent_id=thread.pk).select_related(*COMMENT_RELATED)
-    after = id_after(cursor)
-    if after is not None:
-        qs = qs.filter(id__gt=after)
-    rows = list(qs.order_by("id")[: REPLIES_PAGE_SIZE + 1])
-    rows, next_cursor = cursors.page(rows, REPLIES_PAGE_SIZE, key=lambda c: (c.id,))
+    rows, next_cursor = replies_page(me, thread, cursor)
     return _present_comments(me, note, rows), next_cursor
 
 
