@@ -41,22 +41,14 @@ def test_wraps_manage_commands(data_env):
 def test_secret_key_is_generated_once_and_kept(data_env, tmp_path):
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     env = {**data_env, "DJANGO_SETTINGS_MODULE": "vermilion.settings"}
-    first = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout
-    second = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout
+
+    def read_key() -> str:
+        command = [sys.executable, "-c", "import django; django.setup(); " + code]
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+
+    first, second = read_key(), read_key()
     assert first == second and len(first.strip()) > 40
     key_file = tmp_path / "data" / "secret_key"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
