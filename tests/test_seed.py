@@ -214,3 +214,50 @@ def test_a_demo_seed_that_fails_half_way_leaves_nothing_behind(monkeypatch):
         seed("--demo", "--demo-scale", "0.01", "--seed", "7")
     assert not User.objects.exists()
     assert not Note.objects.exists() and not Media.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bulk_seed_feed_events_and_features():
+    """``--events`` and ``--features``: events by seeded people on public notes posted
+    before them, in time order with the mix of kinds; every note has unit-length features
+    whose topic is its interest, so the discover feed's rebuild finds topics and neighbours."""
+    import numpy as np
+
+    from vermilion.demo.bulk import EVENT_DAYS, EVENT_MIX
+    from vermilion.feed import artifacts, understanding
+    from vermilion.feed.models import Event, NoteFeatures
+
+    out = seed("--users", "40", "--notes", "200", "--seed", "5", "--events", "3000", "--features")
+    assert "3000 feed events" in out
+    assert Event.objects.count() == 3000
+    assert NoteFeatures.objects.count() == 200
+    events = list(Event.objects.order_by("id").values_list("type", "ms", "created_at", "note_id"))
+    times = [e[2] for e in events]
+    assert times == sorted(times)
+    assert times[0] >= timezone.now() - timedelta(days=EVENT_DAYS, minutes=5)
+    kinds = {k: sum(1 for e in events if e[0] == k) / len(events) for k in EVENT_MIX}
+    assert all(abs(kinds[k] - share) < 0.05 for k, share in EVENT_MIX.items())
+    assert all((ms is not None) == (kind == "dwell") for kind, ms, _t, _n in events)
+    notes = dict(Note.objects.values_list("id", "created_at"))
+    visibility = dict(Note.objects.values_list("id", "visibility"))
+    assert all(notes[n] < t and visibility[n] == "public" for _k, _ms, t, n in events)
+
+    rows = list(
+        NoteFeatures.objects.values_list("note_id", "embedding", "embedding_model", "topics")
+    )
+    tags = dict(NoteHashtag.objects.filter(position=0).values_list("note_id", "hashtag__key"))
+    for _note, blob, model, topics in rows:
+        assert model == understanding.EMBEDDING_MODEL and len(topics) == 1
+        vector = understanding.from_bytes(blob)
+        assert abs(float(np.linalg.norm(vector)) - 1) < 0.01
+    # The topic is the note's interest (its first hashtag names it).
+    slug_tags = {
+        slug: {normalize_tag(content.interest_tag(slug, lang)) for lang in content.LANGS}
+        for slug in content.INTERESTS
+    }
+    assert all(tags[note] in slug_tags[next(iter(t))] for note, _b, _m, t in rows)
+
+    report = artifacts.rebuild()
+    assert report.notes > 0 and report.signals > 0
+    snap, _ranker = artifacts.current()
+    assert snap.meta["embedded_notes"] == report.notes

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate, islice
 
+import numpy as np
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -53,6 +54,8 @@ class BulkResult:
     notes: int = 0
     follows: int = 0
     likes: int = 0
+    events: int = 0
+    features: int = 0
     hashtags: int = 0
     seconds: float = 0.0
     first_username: str = ""
@@ -124,13 +127,18 @@ def seed_bulk(
     follows_per_user: int = 20,
     likes_per_user: int = 20,
     password: str,
+    events: int = 0,
+    features: bool = False,
     log: Callable[[str], None] = print,
     batch_size: int = BATCH,
 ) -> BulkResult:
-    """Add ``users`` people and ``notes`` notes (with follows and likes) in one transaction."""
+    """Add ``users`` people and ``notes`` notes (with follows and likes) in one transaction;
+    with ``events``, that many feed events (``seed_events``); with ``features``, every note's
+    feed features (``synthetic_features``)."""
     from vermilion.accounts.models import Follow, Interest, User
     from vermilion.engagement.models import Board, Like
     from vermilion.engagement.services import DEFAULT_BOARD_NAME, recount_counters
+    from vermilion.feed.models import NoteFeatures
     from vermilion.media.models import Media
     from vermilion.notes.models import Hashtag, Note, NoteHashtag, NoteMedia
 
@@ -219,9 +227,14 @@ def seed_bulk(
         )
         hashtags: dict[str, int] = {}
         public: list[tuple[int, int, float]] = []  # (note id, author index, time)
+        public_topics: list[int] = []  # index into ``slugs``
+        features_table = _Table(NoteFeatures, "note embedding embedding_model topics computed_at")
+        centroids = topic_centroids(len(slugs), seed)
+        feature_rng = np.random.default_rng(seed)
         weights: list[float] = []
         for batch in _batches(range(notes), batch_size):
             media_rows, note_rows, links, new_tags, note_tags = [], [], [], [], []
+            feature_rows: list[tuple[int, int, datetime]] = []
             for n in batch:
                 author = authors[n]
                 author_id, _, lang, interests = people[author]
@@ -273,12 +286,20 @@ def seed_bulk(
                     note_tags.append((note_id, hashtags[key], position))
                 if visibilities[n] == "public":
                     public.append((note_id, author, times[n]))
+                    public_topics.append(slugs.index(interest))
                     weights.append(popularity[author] * rng.random())
+                if features:
+                    feature_rows.append((note_id, slugs.index(interest), when))
             media_table.insert(media_rows)
             note_table.insert(note_rows)
             link_table.insert(links)
             tag_table.insert(new_tags)
             note_tag_table.insert(note_tags)
+            if feature_rows:
+                features_table.insert(
+                    synthetic_features(feature_rows, slugs, centroids, feature_rng)
+                )
+                result.features += len(feature_rows)
             progress(f"{batch[-1] + 1}/{notes} notes")
         result.hashtags = len(hashtags)
 
@@ -334,6 +355,21 @@ def seed_bulk(
             )
         progress(f"{len(likes)} likes")
 
+        if events and public:
+            result.events = seed_events(
+                events,
+                people=[(p[0], p[3]) for p in people],
+                activity=popularity,
+                public=public,
+                public_topics=public_topics,
+                weights=weights,
+                slugs=slugs,
+                now=now,
+                seed=seed,
+                batch_size=max(batch_size, 50_000),
+                progress=progress,
+            )
+
         recount_counters()
         progress("counters recounted")
     if connection.vendor == "postgresql":
@@ -348,6 +384,150 @@ def seed_bulk(
 
 def _time(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+# --- feed features and events (benchmarks of the discover feed) -------------------------------
+
+#: What bulk feed events are made of (shares of the total), like a busy feed's logs: most
+#: cards are only seen; some are opened and read; a few are shared or hidden.
+EVENT_MIX = {"impression": 0.70, "view": 0.13, "dwell": 0.13, "share": 0.025, "hide": 0.015}
+#: Events fall in the last days (the ranker trains on the last 14, impressions count there).
+EVENT_DAYS = 14
+#: Share of a person's events on notes of their first interest (the rest follow popularity).
+EVENT_INTEREST_SHARE = 0.6
+#: Similarity of a synthetic embedding to its topic's centre (the rest is noise).
+FEATURE_TOPIC_WEIGHT = 0.6
+
+
+def topic_centroids(n_topics: int, seed: int) -> np.ndarray:
+    """One random unit vector per topic (the centres synthetic embeddings scatter around)."""
+    from vermilion.feed.understanding import EMBEDDING_DIMS
+
+    rng = np.random.default_rng(seed ^ 0xFEA7)
+    centres = rng.standard_normal((max(1, n_topics), EMBEDDING_DIMS)).astype(np.float32)
+    return centres / np.linalg.norm(centres, axis=1, keepdims=True)
+
+
+def synthetic_features(
+    rows: list[tuple[int, int, datetime]],
+    slugs: list[str],
+    centroids: np.ndarray,
+    rng: np.random.Generator,
+) -> list[tuple]:
+    """``NoteFeatures`` rows for ``(note id, topic index, time)``: the topic, and an embedding
+    near that topic's centre.
+
+    The real encoder reads about 50 notes a second here (a million notes would take six
+    hours), and what a request costs does not depend on the values, so the bulk set stores
+    vectors shaped like real ones (unit length, float16, clustered by topic) under the real
+    model's name, so that the backfill job leaves them alone."""
+    from vermilion.feed import understanding
+
+    topics = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    noise = rng.standard_normal((len(rows), understanding.EMBEDDING_DIMS)).astype(np.float32)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    vectors = FEATURE_TOPIC_WEIGHT * centroids[topics] + (1 - FEATURE_TOPIC_WEIGHT) * noise
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return [
+        (
+            note_id,
+            understanding.to_bytes(vector),
+            understanding.EMBEDDING_MODEL,
+            {slugs[topic]: 1.0},
+            when,
+        )
+        for (note_id, topic, when), vector in zip(rows, vectors, strict=True)
+    ]
+
+
+def seed_events(
+    count: int,
+    *,
+    people: list[tuple[int, list[str]]],
+    activity: list[float],
+    public: list[tuple[int, int, float]],
+    public_topics: list[int],
+    weights: list[float],
+    slugs: list[str],
+    now: float,
+    seed: int,
+    batch_size: int,
+    progress: Callable[[str], None],
+) -> int:
+    """``count`` feed events (``feed.models.Event``) over the last ``EVENT_DAYS`` days.
+
+    ``people`` are ``(id, interests)`` and ``activity`` how much each one scrolls; ``public``
+    the public notes ``(id, author index, time)``, oldest first, with their topic and
+    popularity weight. Each event is by a person drawn by activity, on a note posted before
+    it: ``EVENT_INTEREST_SHARE`` of them among the notes of that person's first interest, the
+    rest across all notes, by popularity. Drawn with numpy a batch at a time (ten million
+    rows never sit in memory), in time order, so ids follow time as everywhere in the set.
+    Dwell times are log-normal (median 5 s; about a third are long reads)."""
+    from vermilion.feed.models import Event
+
+    rng = np.random.default_rng(seed ^ 0xE7E7)
+    ids = _Ids(random.Random(seed ^ 0xE7))
+    table = _Table(Event, "id user note type ms surface dedupe_key created_at")
+    user_ids = np.array([p[0] for p in people], np.int64)
+    first_topic = np.array([slugs.index(p[1][0]) for p in people], np.int64)
+    user_cum = np.cumsum(np.asarray(activity, np.float64))
+    note_ids = np.array([p[0] for p in public], np.int64)
+    note_times = np.array([p[2] for p in public], np.float64)
+    note_cum = np.cumsum(np.asarray(weights, np.float64))
+    topics = np.asarray(public_topics, np.int64)
+    pools = []  # per topic: (positions into public, their times, cumulative weights)
+    for t in range(len(slugs)):
+        members = np.flatnonzero(topics == t)
+        pools.append((members, note_times[members], np.cumsum(np.asarray(weights)[members])))
+    types = list(EVENT_MIX)
+    type_p = np.array([EVENT_MIX[t] for t in types])
+    type_p /= type_p.sum()
+
+    def draw(cum: np.ndarray, limits: np.ndarray) -> np.ndarray:
+        """Weighted positions among the first ``limits`` entries (each at least one)."""
+        top = cum[np.maximum(limits, 1) - 1]
+        return np.minimum(np.searchsorted(cum, rng.random(len(limits)) * top, "right"), limits - 1)
+
+    start = max(now - EVENT_DAYS * 86_400, float(note_times[0]) + 1)
+    edges = np.linspace(start, now, max(1, -(-count // batch_size)) + 1)
+    made = 0
+    for b in range(len(edges) - 1):
+        n = min(batch_size, count - made)
+        ts = np.sort(rng.uniform(edges[b], edges[b + 1], n))
+        who = np.minimum(
+            np.searchsorted(user_cum, rng.random(n) * user_cum[-1], "right"), len(user_cum) - 1
+        )
+        limit = np.searchsorted(note_times, ts, "left")  # notes posted before the event
+        pick = draw(note_cum, np.maximum(limit, 1))
+        by_interest = rng.random(n) < EVENT_INTEREST_SHARE
+        for t, (members, times, cum) in enumerate(pools):
+            rows = np.flatnonzero(by_interest & (first_topic[who] == t))
+            if len(rows) and len(members):
+                lim = np.searchsorted(times, ts[rows], "left")
+                ok = lim > 0
+                pick[rows[ok]] = members[draw(cum, lim[ok])]
+        kind = rng.choice(len(types), size=n, p=type_p)
+        dwell = np.clip(rng.lognormal(np.log(5000), 1.0, n), 300, 600_000).astype(np.int64)
+        out = []
+        for i in range(n):
+            event_id = ids.at(float(ts[i]))
+            type_name = types[kind[i]]
+            out.append(
+                (
+                    event_id,
+                    int(user_ids[who[i]]),
+                    int(note_ids[pick[i]]),
+                    type_name,
+                    int(dwell[i]) if type_name == "dwell" else None,
+                    "discover",
+                    f"seed:{event_id}",
+                    _time(float(ts[i])),
+                )
+            )
+        table.insert(out)
+        made += n
+        progress(f"{made}/{count} feed events")
+    return made
 
 
 class _Table:
@@ -379,6 +559,11 @@ class _Table:
         columns = ", ".join(quote(f.column) for f in [*given, *rest])
         marks = ", ".join(["%s"] * (len(given) + len(rest)))
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+        self.copy_sql = (
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+            if connection.vendor == "postgresql"
+            else ""
+        )
 
     def insert(self, rows: list[tuple]) -> None:
         if not rows:
@@ -388,7 +573,13 @@ class _Table:
             (*(a(row[i]) if a else row[i] for i, a in adapters), *self.defaults) for row in rows
         ]
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql, values)
+            if self.copy_sql:
+                # PostgreSQL: COPY is several times faster than batched INSERTs.
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for value in values:
+                        copy.write_row(value)
+            else:
+                cursor.executemany(self.sql, values)
 
 
 def _person(rng: random.Random, index: int, slugs: list[str]) -> dict:

@@ -3,7 +3,8 @@
 vermilion seed --demo [--if-empty]            ~30 people and ~300 bilingual notes with real
                                               images, made through the services (< 1 min)
 vermilion seed --users N --notes M [--seed S] [--follows-per-user F] [--likes L]
-                                              bulk synthetic data for benchmarks
+               [--events E] [--features]      bulk synthetic data for benchmarks (with feed
+                                              events and synthetic note features)
 
 Both are deterministic for a ``--seed``. Every seeded account signs in with one password,
 printed at the end (random unless ``--password`` is given).
@@ -33,6 +34,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--likes", type=int, default=20, help="bulk: likes given per person (average)"
         )
+        parser.add_argument(
+            "--events", type=int, default=0, help="bulk: feed events (impressions, views ...)"
+        )
+        parser.add_argument(
+            "--features",
+            action="store_true",
+            help="bulk: store feed features (synthetic embeddings, topics) for every note",
+        )
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing if any note exists already"
@@ -52,6 +61,8 @@ class Command(BaseCommand):
             raise CommandError("Say what to seed: --demo, or --users N --notes M.")
         if (users or notes) and (users < 2 or notes < 1):
             raise CommandError("A bulk seed needs --users 2 or more and --notes 1 or more.")
+        if options["events"] < 0:
+            raise CommandError("--events cannot be negative.")
         if options["if_empty"] and Note.objects.exists():
             self.stdout.write("The database has notes already: nothing seeded (--if-empty).")
             return
@@ -137,6 +148,8 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 follows_per_user=options["follows_per_user"],
                 likes_per_user=options["likes"],
+                events=options["events"],
+                features=options["features"],
                 password=password,
                 log=self.stdout.write,
             )
@@ -146,7 +159,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Bulk data ready in {result.seconds:.1f}s: {result.users} people, "
                 f"{result.notes} notes, {result.follows} follows, {result.likes} likes, "
-                f"{result.hashtags} hashtags."
+                f"{result.hashtags} hashtags, {result.events} feed events, "
+                f"{result.features} notes with features."
             )
         )
         return f"{result.first_username} (or any bulk account)"

@@ -1,0 +1,368 @@
+"""Discover feed latency at scale, against the real server, on SQLite and PostgreSQL+Redis.
+
+    .venv/bin/python bench/feed_latency.py            # 100k users, 1M notes, 10M events
+    .venv/bin/python bench/feed_latency.py --users 5000 --notes 50000 --events 500000 \
+        --requests 100                                # quick
+
+For each mode (SQLite always; PostgreSQL with Redis where both answer on 127.0.0.1), in a
+fresh data dir under var/bench/feed-<mode>/:
+
+1. migrate, then ``vermilion seed --users N --notes M --events E --features`` (the bulk path:
+   follows and likes lean towards popular people and notes; feed events over the last two
+   weeks, mostly on notes of each person's first interest; every note has feed features with
+   a synthetic embedding clustered by topic, since the real encoder would need hours for a
+   million notes and a request's cost does not depend on the values). Timed.
+2. The discover feed's jobs, as the workers run them: ``feed.rebuild`` (the snapshot:
+   neighbour lists, ALS factors, pools, trending; everyone's ALS part) and
+   ``feed.train_ranker`` (the ranker from logged impressions). Timed, per stage.
+3. ``--readers`` people with at least one event are picked at random and given tokens.
+4. ``vermilion serve --no-worker`` (with ``VERMILION_REDIS_URL`` in the scaled mode, so the
+   per-person feed state lives in Redis) and, over one keep-alive connection, ``--rounds``
+   rounds of ``--requests`` sequential requests of each of:
+
+   | name | request |
+   |---|---|
+   | health | ``GET /api/health``: the baseline (routing, middleware, ``SELECT 1``) |
+   | anonymous | ``GET /api/v1/feed/discover``, no token: trending and fresh notes |
+   | first page | the same signed in, each request the next reader in turn (a new session) |
+   | next page | each reader's following page (``cursor=``), readers in turn: deep scrolling |
+   | channel | a signed-in first page of an interest channel, channels and readers in turn |
+
+   p50 and p99 are nearest-rank percentiles of each round; the table shows the median over
+   rounds, and each divided by health's (the cost beyond any request's).
+
+Everything goes to var/bench/feed_latency.json. ``--reuse`` skips steps 1-2 when the mode's
+data dir was completed by an earlier run with the same sizes (seeding a million notes takes
+a while). Any non-200 answer stops the run, so a broken feed cannot pass as fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_latency import (  # noqa: E402  (shared server helpers)
+    PASSWORD,
+    answers,
+    percentile,
+    recreate_database,
+    request,
+    server,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+VERMILION = [sys.executable, "-m", "vermilion.cli"]
+PG_URL = "postgres://postgres@127.0.0.1:5432/vermilion_feed_bench"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+TARGET_P99_MS = 50.0
+ENDPOINTS = ("health", "anonymous", "first", "next", "channel")
+LABELS = {
+    "health": "GET /api/health",
+    "anonymous": "discover, anonymous",
+    "first": "discover, first page",
+    "next": "discover, next page",
+    "channel": "discover, a channel",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--notes", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--readers", type=int, default=100, help="signed-in readers in turn")
+    parser.add_argument("--requests", type=int, default=200, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=30, help="untimed requests first")
+    parser.add_argument("--modes", default="sqlite,postgres", help="sqlite, postgres")
+    parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
+    parser.add_argument("--redis-url", default=REDIS_URL, help="this Redis database is flushed")
+    parser.add_argument("--reuse", action="store_true", help="keep a completed data set")
+    parser.add_argument("--json", default=str(BENCH_DIR / "feed_latency.json"))
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args)
+        return
+
+    config = {k: v for k, v in vars(args).items() if k != "prepare"}
+    report = {"config": config, "modes": {}}
+    out = Path(args.json)
+    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+        if mode == "postgres" and not (answers("127.0.0.1", 5432) and answers("127.0.0.1", 6379)):
+            print("\npostgres: skipped, PostgreSQL or Redis does not answer on 127.0.0.1")
+            continue
+        print(f"\n== {mode} ==", flush=True)
+        report["modes"][mode] = run_mode(mode, args)
+        print_table(mode, report["modes"][mode])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2))
+    print(f"\nwritten: {out}")
+
+
+def mode_env(mode: str, args, data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VERMILION_")}
+    env.update(
+        VERMILION_DATA_DIR=str(data_dir),
+        VERMILION_RATE_LIMITS="0",
+        VERMILION_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    if mode == "postgres":
+        env["VERMILION_DATABASE_URL"] = args.pg_url
+        env["VERMILION_REDIS_URL"] = args.redis_url
+    elif mode != "sqlite":
+        raise SystemExit(f"unknown mode {mode!r}")
+    return env
+
+
+def run_mode(mode: str, args) -> dict:
+    data_dir = BENCH_DIR / f"feed-{mode}"
+    env = mode_env(mode, args, data_dir)
+    sizes = {k: getattr(args, k) for k in ("users", "notes", "events", "seed")}
+    marker = data_dir / "seeded.json"
+    timings: dict = {}
+    if args.reuse and marker.exists() and json.loads(marker.read_text())["sizes"] == sizes:
+        timings = json.loads(marker.read_text())["timings"]
+        print(f"reusing the data set in {data_dir}", flush=True)
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        if mode == "postgres":
+            recreate_database(args.pg_url)
+        started = time.monotonic()
+        run(env, *VERMILION, "migrate", "--noinput", "-v", "0")
+        timings["migrate_seconds"] = round(time.monotonic() - started, 1)
+        started = time.monotonic()
+        run(
+            env,
+            *VERMILION,
+            "seed",
+            *("--users", str(args.users), "--notes", str(args.notes)),
+            *("--events", str(args.events), "--features", "--seed", str(args.seed)),
+            *("--password", PASSWORD),
+        )
+        timings["seed_seconds"] = round(time.monotonic() - started, 1)
+        print(f"seeded in {timings['seed_seconds']} s", flush=True)
+        jobs = json.loads(
+            run(env, sys.executable, __file__, "--prepare", "--readers", "0", capture=True)
+        )
+        timings.update(jobs)
+        marker.write_text(json.dumps({"sizes": sizes, "timings": timings}))
+        print(f"jobs: {json.dumps(jobs)}", flush=True)
+
+    if mode == "postgres":
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()  # no feed state from an earlier run
+    setup = json.loads(
+        run(
+            env,
+            *(sys.executable, __file__, "--prepare", "--readers", str(args.readers)),
+            *("--seed", str(args.seed)),
+            capture=True,
+        )
+    )
+    print(
+        f"{len(setup['tokens'])} readers (median {setup['median_events']} events each)",
+        flush=True,
+    )
+    load_before = os.getloadavg()[0]
+    with server(env, data_dir / "server.log") as port:
+        results = measure(port, setup, args)
+    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return {**timings, "load_average": load, "endpoints": results}
+
+
+def run(env: dict, *command: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        command,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=4 * 3600,
+        capture_output=capture,
+        text=True,
+    )
+    return result.stdout.strip().splitlines()[-1] if capture else ""
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def measure(port: int, setup: dict, args) -> dict:
+    tokens = [{"Authorization": f"Bearer {t}"} for t in setup["tokens"]]
+    channels = setup["channels"]
+    cursors: dict[int, str | None] = {}
+
+    def discover(headers: dict, query: str = "") -> tuple[str, str, dict]:
+        return "GET", "/api/v1/feed/discover" + query, headers
+
+    def next_page(i: int):
+        r = i % len(tokens)
+        cursor = cursors.get(r)
+        return discover(tokens[r], f"?cursor={cursor}" if cursor else ""), r
+
+    plans = {
+        "health": lambda i: (("GET", "/api/health", {}), None),
+        "anonymous": lambda i: (discover({}), None),
+        "first": lambda i: (discover(tokens[i % len(tokens)]), None),
+        "next": next_page,
+        "channel": lambda i: (
+            discover(tokens[i % len(tokens)], f"?channel={channels[i % len(channels)]}"),
+            None,
+        ),
+    }
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    results = {}
+    try:
+        for name in ENDPOINTS:
+            make, counter = plans[name], 0
+
+            def one(name=name, make=make) -> float:
+                nonlocal counter
+                (method, path, headers), reader = make(counter)
+                counter += 1
+                elapsed, body = timed(conn, method, path, headers)
+                if name != "health":
+                    page = json.loads(body)
+                    if not page["items"]:
+                        raise SystemExit(f"{path} gave an empty page")
+                    if reader is not None:
+                        cursors[reader] = page["next_cursor"]
+                return elapsed
+
+            for _ in range(args.warmup):
+                one()
+            rounds = []
+            for _ in range(args.rounds):
+                samples = [one() for _ in range(args.requests)]
+                rounds.append(
+                    {"p50_ms": percentile(samples, 50), "p99_ms": percentile(samples, 99)}
+                )
+            results[name] = {
+                "p50_ms": round(statistics.median(r["p50_ms"] for r in rounds), 3),
+                "p99_ms": round(statistics.median(r["p99_ms"] for r in rounds), 3),
+                "rounds": rounds,
+            }
+            print(f"  {LABELS[name]:24} done", flush=True)
+    finally:
+        conn.close()
+    base = results["health"]
+    for entry in results.values():
+        entry["p50_ratio"] = round(entry["p50_ms"] / base["p50_ms"], 2)
+        entry["p99_ratio"] = round(entry["p99_ms"] / base["p99_ms"], 2)
+    return results
+
+
+def timed(conn: http.client.HTTPConnection, method: str, path: str, headers: dict):
+    started = time.perf_counter()
+    status, body = request(conn, method, path, headers)
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200:
+        raise SystemExit(f"{method} {path} answered {status}: {body[:300]!r}")
+    return elapsed, body
+
+
+def print_table(mode: str, result: dict) -> None:
+    jobs = {k: v for k, v in result.items() if k.endswith("_seconds")}
+    print(f"\n{mode}: {jobs}, load average {result['load_average']} (before, after)")
+    print(f"{'request':26}{'p50 ms':>9}{'p99 ms':>9}{'p50/health':>12}{'p99/health':>12}")
+    for name in ENDPOINTS:
+        e = result["endpoints"][name]
+        print(
+            f"{LABELS[name]:26}{e['p50_ms']:9.2f}{e['p99_ms']:9.2f}"
+            f"{e['p50_ratio']:12.2f}{e['p99_ratio']:12.2f}"
+        )
+    worst = max(result["endpoints"][n]["p99_ms"] for n in ENDPOINTS if n != "health")
+    verdict = "met" if worst < TARGET_P99_MS else "NOT met"
+    print(f"target p99 < {TARGET_P99_MS:.0f} ms: {verdict} (worst discover p99 {worst:.1f} ms)")
+
+
+# --- inside the mode's environment (a child process with its settings) ------------------------
+
+
+def prepare(args) -> None:
+    """``--readers 0``: run the feed's jobs, print their timings as one JSON line.
+    Otherwise: pick that many readers (people with events), give them tokens, print
+    ``{tokens, median_events, channels}``."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vermilion.settings")
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from vermilion.accounts.models import Interest, User
+    from vermilion.accounts.services import issue_token
+    from vermilion.feed import artifacts, training
+    from vermilion.feed.models import Event
+
+    if args.readers == 0:
+        started = time.monotonic()
+        report = artifacts.rebuild()
+        rebuilt = time.monotonic() - started
+        started = time.monotonic()
+        ranker = training.train_ranker()
+        trained = time.monotonic() - started
+        print(
+            json.dumps(
+                {
+                    "rebuild_seconds": round(rebuilt, 1),
+                    "rebuild_stages": report.seconds,
+                    "snapshot": {
+                        "notes": report.notes,
+                        "people": report.people,
+                        "signals": report.signals,
+                    },
+                    "train_ranker_seconds": round(trained, 1),
+                    "ranker": {k: v for k, v in ranker.items() if isinstance(v, int | float | str)},
+                }
+            )
+        )
+        return
+    rng = random.Random(args.seed)
+    ids = list(User.objects.order_by("id").values_list("id", flat=True))
+    rng.shuffle(ids)
+    readers = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        active = set(
+            Event.objects.filter(user_id__in=chunk).values_list("user_id", flat=True).distinct()
+        )
+        readers += [i for i in chunk if i in active]
+        if len(readers) >= args.readers:
+            break
+    readers = readers[: args.readers]
+    counts = dict(
+        Event.objects.filter(user_id__in=readers)
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values_list("user_id", "n")
+    )
+    people = User.objects.in_bulk(readers)
+    tokens = [issue_token(people[r], "feed-bench") for r in readers]
+    print(
+        json.dumps(
+            {
+                "tokens": tokens,
+                "median_events": statistics.median(counts.get(r, 0) for r in readers),
+                "channels": list(Interest.objects.order_by("slug").values_list("slug", flat=True)),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
