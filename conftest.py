@@ -38,9 +38,13 @@ def _isolated(settings, tmp_path):
     settings.RATE_LIMITS_ENABLED = False
     settings.JOBS_EAGER = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from vermilion.feed import artifacts
+
     cache.clear()
+    artifacts.forget()  # no snapshot (or version check) of another test's database
     yield
     cache.clear()
+    artifacts.forget()
     # LocaleMiddleware leaves the last request's language active in this thread.
     translation.activate(django_settings.LANGUAGE_CODE)
 

@@ -21,6 +21,7 @@ scans notes or events at request time.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import json
@@ -55,6 +56,9 @@ SNAPSHOT = "snapshot"
 RANKER = "ranker"
 #: Versions of each artifact kept in the database (the newest is served).
 KEEP_VERSIONS = 2
+#: A process looks for newer versions at most this often (a build every half hour is seen
+#: within seconds; requests in between skip the query).
+VERSION_CHECK_SECONDS = 2.0
 FORMAT = 1
 DAY = 86_400.0
 
@@ -324,6 +328,7 @@ def unpack(version: int, blob: bytes, meta: Mapping) -> FeedSnapshot:
 
 _lock = threading.Lock()
 _loaded: dict[str, tuple[int, object]] = {}
+_versions_checked: list = [-VERSION_CHECK_SECONDS, {}]  # [monotonic time, {name: version}]
 
 
 def store(name: str, blob: bytes, meta: dict, version: int | None = None) -> int:
@@ -333,6 +338,7 @@ def store(name: str, blob: bytes, meta: dict, version: int | None = None) -> int
         FeedArtifact.objects.create(name=name, version=version, blob=blob, meta=meta)
         old = FeedArtifact.objects.filter(name=name).order_by("-version")[KEEP_VERSIONS:]
         FeedArtifact.objects.filter(pk__in=[a.pk for a in old]).delete()
+    _versions_checked[0] = -VERSION_CHECK_SECONDS  # this process sees it at once
     return version
 
 
@@ -361,7 +367,10 @@ def _load(name: str, version: int):
 def current() -> tuple[FeedSnapshot | None, object | None]:
     """The newest snapshot and ranker (None when never built), from memory when their
     versions have not moved since they were loaded."""
-    versions = latest_versions()
+    now = time.monotonic()
+    if now - _versions_checked[0] >= VERSION_CHECK_SECONDS:
+        _versions_checked[:] = [now, latest_versions()]
+    versions = _versions_checked[1]
     out = []
     for name in (SNAPSHOT, RANKER):
         version = versions.get(name)
@@ -386,6 +395,7 @@ def current() -> tuple[FeedSnapshot | None, object | None]:
 def forget() -> None:
     """Drop what this process holds (tests; a build in this process)."""
     _loaded.clear()
+    _versions_checked[:] = [-VERSION_CHECK_SECONDS, {}]
 
 
 # --- reading the database for a build -------------------------------------------------------
@@ -810,6 +820,25 @@ def local_stats(
         trending_top=float(lib.stats.trending.max()) if lib is not None else None,
     )
     return stats, topics, authors
+
+
+def subset_stats(stats: ItemStats, keep: np.ndarray) -> ItemStats:
+    """``local_stats``'s result for the candidates ``keep`` (a boolean mask) selects."""
+
+    def pick(value):
+        return value[keep] if value is not None else None
+
+    return dataclasses.replace(
+        stats,
+        popularity=stats.popularity[keep],
+        trending=pick(stats.trending),
+        created_at=pick(stats.created_at),
+        topics=pick(stats.topics),
+        authors=pick(stats.authors),
+        embeddings=pick(stats.embeddings),
+        factors=pick(stats.factors),
+        rates={o: r[keep] for o, r in stats.rates.items()},
+    )
 
 
 def to_local(cands: CandidateSet, snap: FeedSnapshot) -> CandidateSet:

@@ -44,7 +44,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from vermilion.accounts.models import Follow, Interest
+from vermilion.accounts.models import Block, Follow, Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
 from vermilion.core import cursors
 from vermilion.core.errors import Invalid
@@ -105,6 +105,11 @@ SESSIONS_MAX = 8
 #: seen set covers it).
 SESSION_SERVED_MAX = 1000
 ANONYMOUS_STATE_SECONDS = 86_400
+#: Live sources are cached this long: followed creators' newest notes (keyed by who is
+#: followed), the fresh notes and the first newest-first batch (the same public notes for
+#: everyone; each reader's blocks are applied after). A note posted a few seconds ago may
+#: wait that long for the discover feed (the following feed shows it at once).
+LIVE_CACHE_SECONDS = 15
 #: Picked interests' share of the topic profile next to the one learned from engagements.
 DECLARED_INTEREST_WEIGHT = 0.5
 #: A new reader's picked interests lead: a bonus in units of the score range, fading out
@@ -278,6 +283,7 @@ class Reader:
     hidden_topics: set[str] = field(default_factory=set)
     history: list[Engagement] = field(default_factory=list)  # oldest first
     seen_elsewhere: set[int] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)  # blocked by the reader, or blocking them
     recs: tuple | None = None  # (version, factor, items, scores) bytes
 
 
@@ -301,6 +307,10 @@ def _read_reader(viewer, reset_at) -> Reader:
         .values_list("followee_id", flat=True)[:MAX_FOLLOWEES]
     )
     reader.hidden_notes, reader.hidden_authors, reader.hidden_topics = hidden_for(viewer)
+    for blocker, blocked in Block.objects.filter(
+        Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)
+    ).values_list("blocker_id", "blocked_id"):
+        reader.blocked.add(blocked if blocker == viewer.pk else blocker)
     # Notes on screen or opened anywhere lately (impressions, views): not recommended again.
     since = timezone.now() - timedelta(days=SEEN_DAYS)
     reader.seen_elsewhere = recently_seen_note_ids(viewer, since, limit=SEEN_MAX)
@@ -370,6 +380,14 @@ LIVE_FIELDS = (
     "comments_count",
     "features__topics",
 )
+
+
+def _cached_rows(key: str, read) -> list[LiveRow]:
+    rows = cache.get(key)
+    if rows is None:
+        rows = read()
+        cache.set(key, rows, LIVE_CACHE_SECONDS)
+    return rows
 
 
 def _live_rows(qs: QuerySet[Note], limit: int) -> list[LiveRow]:
@@ -559,10 +577,25 @@ class _Request:
         """Followed creators' newest notes, read live by index (not from the snapshot)."""
         if not self.reader.followees:
             return _no_candidates(), []
-        qs = self.browsable.filter(author_id__in=self.reader.followees)
+        # Public notes of the followed (never blocked: a block ends the follow), so the
+        # rows depend only on whom: readers following the same people share them. Written
+        # as "neither private nor followers-only", which no index serves, so that planners
+        # walk the author index per followee rather than every public note newest first
+        # (as ``queries.following_feed`` does).
+        qs = (
+            Note.objects.filter(author_id__in=self.reader.followees, author__is_active=True)
+            .exclude(visibility=Visibility.PRIVATE)
+            .exclude(visibility=Visibility.FOLLOWERS)
+        )
         if self.channel is not None:
             qs = qs.filter(channel_filter(self.channel))
-        rows = _live_rows(qs, FOLLOWED_CANDIDATES)
+        who = zlib.crc32(np.asarray(sorted(self.reader.followees), np.int64).tobytes())
+        key = f"feed:live:followed:{self.slug}:{len(self.reader.followees)}:{who}"
+        rows = [
+            r
+            for r in _cached_rows(key, lambda: _live_rows(qs, FOLLOWED_CANDIDATES))
+            if r.author_id not in self.reader.blocked
+        ]
         by_author: dict[int, list[int]] = {}
         for row in rows:  # newest first
             by_author.setdefault(row.author_id, []).append(row.id)
@@ -626,6 +659,8 @@ class _Request:
     def row_allowed(self, row: LiveRow, exclude: set[int]) -> bool:
         if row.id in exclude or row.author_id in self.reader.hidden_authors:
             return False
+        if row.author_id in self.reader.blocked:
+            return False
         return not self.reader.hidden_topics.intersection(row.topics)
 
     def backfill(
@@ -633,15 +668,18 @@ class _Request:
     ) -> tuple[list[LiveRow], int | None, bool]:
         """Newest notes not shown yet, after the session's position; returns the rows,
         the position to continue from next time, and whether older notes remain."""
-        qs = self.browsable
+        qs = browsable_notes(None)  # public notes; the reader's blocks apply per row
         if self.channel is not None:
             qs = qs.filter(channel_filter(self.channel))
         position = self.session.get("bf")
         rows: list[LiveRow] = []
         more = True
         for _batch in range(BACKFILL_BATCHES):
-            batch_qs = qs.filter(id__lt=position) if position is not None else qs
-            batch = _live_rows(batch_qs, BACKFILL_BATCH)
+            if position is None:  # the newest: the same for everyone
+                key = f"feed:live:newest:{self.slug}"
+                batch = _cached_rows(key, lambda qs=qs: _live_rows(qs, BACKFILL_BATCH))
+            else:
+                batch = _live_rows(qs.filter(id__lt=position), BACKFILL_BATCH)
             more = len(batch) == BACKFILL_BATCH
             for row in batch:
                 if self.row_allowed(row, exclude) and row.id not in taken:
@@ -653,12 +691,15 @@ class _Request:
         return rows, position, more
 
     def fresh(self, exclude: set[int]) -> list[LiveRow]:
-        qs = self.browsable.filter(
+        qs = browsable_notes(None).filter(  # public notes; the reader's blocks apply per row
             created_at__gte=timezone.now() - timedelta(seconds=FRESH_MAX_AGE_SECONDS)
         )
         if self.channel is not None:
             qs = qs.filter(channel_filter(self.channel))
-        return [r for r in _live_rows(qs, FRESH_CANDIDATES) if self.row_allowed(r, exclude)]
+        rows = _cached_rows(
+            f"feed:live:fresh:{self.slug}", lambda: _live_rows(qs, FRESH_CANDIDATES)
+        )
+        return [r for r in rows if self.row_allowed(r, exclude)]
 
     # putting the page together -------------------------------------------------------------
 
@@ -669,8 +710,11 @@ class _Request:
         cands = merge(snap_cands, followed)
         live = self.live_notes(followed_rows)
         stats, topics, authors = artifacts.local_stats(self.snap, cands.items, live)
-        cands = cands.subset(self.allowed(cands.items, authors, topics))
-        stats, topics, authors = artifacts.local_stats(self.snap, cands.items, live)
+        ok = self.allowed(cands.items, authors, topics)
+        cands = cands.subset(ok)
+        stats = artifacts.subset_stats(stats, ok)
+        topics = [t for t, keep in zip(topics, ok, strict=True) if keep]
+        authors = authors[ok]
 
         m = len(cands)
         local = CandidateSet(np.arange(m, dtype=np.int64), cands.scores, cands.ranks)

@@ -19,29 +19,40 @@ from vermilion.media.presenters import media_dict
 
 from .models import Note, NoteHashtag, NoteMedia
 
-# Every lookup a note page needs; prefetch_related_objects skips those already loaded.
+# Model lookups a note page needs; prefetch_related_objects skips those already loaded.
+# Hashtags and mentions are read as plain values (``_names_by_note``): a page needs only
+# their names, and model instances for each would cost more than the queries.
 NOTE_PREFETCH = (
     Prefetch(
         "attachments", queryset=NoteMedia.objects.select_related("media").order_by("position")
     ),
-    Prefetch(
-        "notehashtag_set",
-        queryset=NoteHashtag.objects.select_related("hashtag").order_by("position"),
-    ),
-    "mentions",
     "author__avatar",
 )
 
 
-def _mention_names(note: Note) -> list[str]:
+def _names_by_note(note_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Each note's hashtag names (in order) and mentioned usernames: two queries."""
+    tags: dict[int, list[str]] = {}
+    for note_id, name in (
+        NoteHashtag.objects.filter(note_id__in=note_ids)
+        .order_by("note_id", "position")
+        .values_list("note_id", "hashtag__name")
+    ):
+        tags.setdefault(note_id, []).append(name)
+    mentioned: dict[int, list[str]] = {}
+    for note_id, username in Note.mentions.through.objects.filter(note_id__in=note_ids).values_list(
+        "note_id", "user__username"
+    ):
+        mentioned.setdefault(note_id, []).append(username)
+    return tags, mentioned
+
+
+def _mention_names(note: Note, usernames: list[str]) -> list[str]:
     """Mentioned usernames in the order they appear in the text (the M2M has no order)."""
     order = {
         name.lower(): i for i, name in enumerate(extract_mentions(f"{note.title}\n{note.body}"))
     }
-    users = sorted(
-        note.mentions.all(), key=lambda u: (order.get(u.username.lower(), 1 << 30), u.username)
-    )
-    return [u.username for u in users]
+    return sorted(usernames, key=lambda u: (order.get(u.lower(), 1 << 30), u))
 
 
 def _place(note: Note) -> dict | None:
@@ -59,6 +70,7 @@ def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
     if not notes:
         return []
     prefetch_related_objects(notes, *NOTE_PREFETCH)
+    tags, mentioned = _names_by_note([n.pk for n in notes])
 
     relations = None
     liked: set[int] = set()
@@ -91,8 +103,8 @@ def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
                 "body": note.body,
                 "media": media,
                 "cover": media[0] if media else None,
-                "hashtags": [nh.hashtag.name for nh in note.notehashtag_set.all()],
-                "mentions": _mention_names(note),
+                "hashtags": tags.get(note.pk, []),
+                "mentions": _mention_names(note, mentioned.get(note.pk, [])),
                 "place": _place(note),
                 "visibility": note.visibility,
                 "created_at": note.created_at,

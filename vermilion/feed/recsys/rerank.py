@@ -80,8 +80,10 @@ def rerank(
         author_of = np.asarray(authors, np.int64)[items]
     use_topics = topics is not None and (topic_penalty > 0 or max_per_topic is not None)
     if use_topics:
-        incidence = _topic_incidence(items, topics)
-        n_topics_of = np.maximum(1.0, np.asarray(incidence.sum(axis=1)).ravel())
+        # Dense: a page's candidates times the topics is small, and row picks of a sparse
+        # matrix cost more than the arithmetic.
+        incidence = _topic_incidence(items, topics).toarray().astype(np.float64)
+        n_topics_of = np.maximum(1.0, incidence.sum(axis=1))
         topic_counts = np.zeros(incidence.shape[1], np.float64)
 
     available = np.ones(len(items), bool)
@@ -109,5 +111,5 @@ def rerank(
         chosen.append(int(items[pick]))
         chosen_authors.append(int(author_of[pick]))
         if use_topics:
-            topic_counts += incidence[pick].toarray().ravel()
+            topic_counts += incidence[pick]
     return chosen
