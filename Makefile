@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export VERMILION_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys
+.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys bench-feed bench-feed-sim
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -87,6 +87,14 @@ bench-web: install-test
 bench-recsys: install-test
 	$(BIN)/pip install -q --no-deps recbole==1.2.1
 	$(BIN)/python bench/recsys_eval.py --seeds 3
+
+# The discover feed at 1M notes, 100k people, 10M events (SQLite, then PostgreSQL + Redis).
+bench-feed: install-test
+	$(BIN)/python bench/feed_latency.py
+
+# Simulated readers through the services: the feed against random and popularity.
+bench-feed-sim: install-test
+	$(BIN)/python bench/feed_sim.py
 
 clean:
 	rm -rf var/test var/test-scaled

@@ -476,7 +476,10 @@ class _Request:
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
         self.reader = _read_reader(viewer, reset_at)
-        self.browsable = browsable_notes(viewer)
+        # What the reader may browse is the public notes of active people (one simple
+        # query, ``browsable_notes(None)``) minus those of people blocked either way
+        # (``reader.blocked``, read once): the same set as ``browsable_notes(viewer)``.
+        self.public = browsable_notes(None)
         hidden = (self.snap.topic_index(s) for s in self.reader.hidden_topics)
         self.hidden_topic_ids = {t for t in hidden if t is not None}
         self._load_state(position)
@@ -651,9 +654,14 @@ class _Request:
         the snapshot does not know them). One query."""
         if len(note_ids) == 0:
             return np.zeros(0, bool)
-        ok = set(
-            self.browsable.filter(id__in=[int(i) for i in note_ids]).values_list("id", flat=True)
-        )
+        blocked = self.reader.blocked
+        ok = {
+            note_id
+            for note_id, author_id in self.public.filter(
+                id__in=[int(i) for i in note_ids]
+            ).values_list("id", "author_id")
+            if author_id not in blocked
+        }
         return np.array([int(i) in ok for i in note_ids], bool)
 
     def row_allowed(self, row: LiveRow, exclude: set[int]) -> bool:
@@ -668,7 +676,7 @@ class _Request:
     ) -> tuple[list[LiveRow], int | None, bool]:
         """Newest notes not shown yet, after the session's position; returns the rows,
         the position to continue from next time, and whether older notes remain."""
-        qs = browsable_notes(None)  # public notes; the reader's blocks apply per row
+        qs = self.public  # the reader's blocks apply per row
         if self.channel is not None:
             qs = qs.filter(channel_filter(self.channel))
         position = self.session.get("bf")
@@ -691,7 +699,7 @@ class _Request:
         return rows, position, more
 
     def fresh(self, exclude: set[int]) -> list[LiveRow]:
-        qs = browsable_notes(None).filter(  # public notes; the reader's blocks apply per row
+        qs = self.public.filter(  # the reader's blocks apply per row
             created_at__gte=timezone.now() - timedelta(seconds=FRESH_MAX_AGE_SECONDS)
         )
         if self.channel is not None:
@@ -760,7 +768,7 @@ class _Request:
                 break
         self.session["bf"] = position
 
-        notes = _fetch(self.browsable, feed)
+        notes = [n for n in _fetch(self.public, feed) if n.author_id not in self.reader.blocked]
         feed = [n.id for n in notes]
         reasons = [self.reason(n, cands, explored, {r.id for r in fill}) for n in notes]
         has_more = bool(feed) and (len(feed) == PAGE_SIZE or more)
