@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "vermilion.engagement",
     "vermilion.notifications",
     "vermilion.feed",
+    "vermilion.search",
     "vermilion.api",
     "vermilion.web",
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from vermilion.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from vermilion.core.text import clean, grapheme_len
 
+from . import signals
 from .models import ApiToken, Block, Follow, Interest, User
 
 USERNAME_RE = regex.compile(r"^[A-Za-z0-9_]{3,30}$")
@@ -136,6 +137,7 @@ def register(
     from vermilion.engagement.services import ensure_default_board
 
     ensure_default_board(user)
+    signals.profile_saved.send(sender=User, user_id=user.pk)
     return user
 
 
@@ -245,6 +247,8 @@ def update_profile(
         fields.append("avatar")
     if fields:
         user.save(update_fields=fields)
+        if {"display_name", "username"} & set(fields):
+            signals.profile_saved.send(sender=User, user_id=user.pk)
     return user
 
 

@@ -29,6 +29,7 @@ from vermilion.core.text import (
 )
 from vermilion.media.models import Media
 
+from . import signals
 from .models import Hashtag, Note, NoteHashtag, NoteMedia, Visibility
 from .queries import parse_id
 
@@ -377,6 +378,7 @@ def create_note(
     User.objects.filter(pk=author.pk).update(notes_count=F("notes_count") + 1)
     # Discover feed: the note's embedding and interests, computed in the background.
     jobs.enqueue("feed.understand_note", note_id=note.id)
+    signals.note_saved.send(sender=Note, note_id=note.id)
     return note
 
 
@@ -443,6 +445,7 @@ def update_note(actor, note: Note, **changes) -> Note:
         if {"title", "body", "hashtags"} & set(changes):
             # Discover feed: the text changed, so its embedding and interests may have.
             jobs.enqueue("feed.understand_note", note_id=note.id)
+        signals.note_saved.send(sender=Note, note_id=note.id)
     return note
 
 
@@ -475,6 +478,7 @@ def delete_note(actor, note: Note) -> None:
             notes_count=Greatest(F("notes_count") - 1, Value(0))
         )
 
+        signals.note_deleting.send(sender=Note, note_id=note.id)
         media_ids = list(NoteMedia.objects.filter(note=note).values_list("media_id", flat=True))
         # An image also used as someone's avatar stays (Media rows are the author's uploads).
         media = list(
