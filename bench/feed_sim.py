@@ -85,6 +85,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--json", default=str(SIM_DIR / "feed_sim.json"))
+    parser.add_argument(
+        "--reuse-world", action="store_true", help="keep a world built with the same sizes"
+    )
     parser.add_argument("--build-world", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--policy", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -99,15 +102,22 @@ def main() -> None:
 
     started = time.monotonic()
     world = SIM_DIR / "world"
-    shutil.rmtree(SIM_DIR, ignore_errors=True)
-    world.mkdir(parents=True)
-    child(args, world, "--build-world")
-    print(f"world built in {time.monotonic() - started:.0f} s", flush=True)
+    built = world / "built.json"
+    sizes = {k: getattr(args, k) for k in SIZES}
+    if args.reuse_world and built.exists() and json.loads(built.read_text()) == sizes:
+        print(f"reusing the world in {world}", flush=True)
+    else:
+        shutil.rmtree(SIM_DIR, ignore_errors=True)
+        world.mkdir(parents=True)
+        child(args, world, "--build-world")
+        built.write_text(json.dumps(sizes))
+        print(f"world built in {time.monotonic() - started:.0f} s", flush=True)
     results = {}
     for policy in [p.strip() for p in args.policies.split(",") if p.strip()]:
         if policy not in POLICIES:
             raise SystemExit(f"unknown policy {policy!r}")
         copy = SIM_DIR / policy
+        shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(world, copy)
         t = time.monotonic()
         results[policy] = json.loads(child(args, copy, "--policy", policy).splitlines()[-1])
@@ -321,6 +331,9 @@ def simulate(args) -> dict:
     from vermilion.feed.training import train_ranker
     from vermilion.notes.models import Note
 
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a world kept from an older checkout
     world = json.loads((Path(os.environ["VERMILION_DATA_DIR"]) / "world.json").read_text())
     notes = {int(k): v for k, v in world["notes"].items()}
     small = set(world["small_creators"])

@@ -45,6 +45,7 @@ CONTRACT = [
     ("patch", "/api/v1/boards/{board_id}"),
     ("delete", "/api/v1/boards/{board_id}"),
     ("get", "/api/v1/feed/following"),
+    ("get", "/api/v1/search"),
     ("get", "/api/v1/notifications"),
     ("post", "/api/v1/notifications/read"),
 ]

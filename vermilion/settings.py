@@ -278,6 +278,8 @@ RATE_LIMITS = {
     "write": (120, 60),  # per user
     "upload": (60, 3600),  # per user
     "events": (60, 60),  # batches of feed events per user
+    "search": (60, 60),  # searches per user or client address
+    "suggest": (300, 60),  # suggestions while typing, per user or client address
 }
 # How many proxies in front of the app may set X-Forwarded-For (0: trust none).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

@@ -142,6 +142,7 @@ def _mount() -> None:
     from vermilion.media.api import router as media_router
     from vermilion.notes.api import router as notes_router
     from vermilion.notifications.api import router as notifications_router
+    from vermilion.search.api import router as search_router
 
     api.add_router("/v1", accounts_router)
     api.add_router("/v1", media_router)
@@ -150,6 +151,7 @@ def _mount() -> None:
     api.add_router("/v1", feed_router)
     api.add_router("/v1", events_router)
     api.add_router("/v1", notifications_router)
+    api.add_router("/v1", search_router)
 
 
 _mount()

@@ -133,8 +133,17 @@ def user_fields(username: str, display_name: str) -> tuple[str, str]:
     username = username.casefold()
     parts = {username, *(p for p in username.replace("_", " ").split() if p)}
     names = [*parts, *_name_tokens(display_name)]
-    spelled = [analysis.pinyin(display_name), analysis.pinyin_initials(display_name)]
-    return " ".join(dict.fromkeys(n for n in names if n)), " ".join(p for p in spelled if p)
+    # Pinyin of the whole name, its initials, and of each of its words (王火锅 ->
+    # wanghuoguo whg wang huoguo), so typing any part of it finds the person.
+    words = [w for w in _name_tokens(display_name) if analysis.has_han(w) and len(w) > 1]
+    spelled = [
+        analysis.pinyin(display_name),
+        analysis.pinyin_initials(display_name),
+        *(analysis.pinyin(w) for w in words),
+        *(analysis.pinyin(c) for c in display_name if analysis.has_han(c)),
+    ]
+    pinyin = " ".join(dict.fromkeys(p for p in spelled if p))
+    return " ".join(dict.fromkeys(n for n in names if n)), pinyin
 
 
 def _name_tokens(text: str) -> list[str]:

@@ -15,14 +15,16 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vermilion.core.errors import NotFound
 
 from .models import HotSearch, PopularQuery, QueryLog, SearchHistory
 
 HISTORY_MAX = 50
-HOT_WINDOW_SECONDS = 3600
+HOT_WINDOW_SECONDS = 3600  # one hour (the windows are clock hours: ``TruncHour``)
 HOT_BASELINE_DAYS = 7
 HOT_MIN_PEOPLE = 3
 HOT_SIZE = 10
@@ -55,14 +57,14 @@ def record_search(user, query: str, *, found: bool) -> None:
 
 
 def clear_history(user) -> int:
-    deleted, _ = SearchHistory.objects.filter(user=user).delete()
+    deleted, _by_model = SearchHistory.objects.filter(user=user).delete()
     return deleted
 
 
 def delete_history_entry(user, entry_id: int) -> None:
-    deleted, _ = SearchHistory.objects.filter(user=user, pk=entry_id).delete()
+    deleted, _by_model = SearchHistory.objects.filter(user=user, pk=entry_id).delete()
     if not deleted:
-        raise NotFound()
+        raise NotFound(_("That search is not in your history."))
 
 
 def compute_hot_searches(now=None) -> list[HotSearch]:
@@ -73,21 +75,25 @@ def compute_hot_searches(now=None) -> list[HotSearch]:
     baseline_start = recent_start - timedelta(days=HOT_BASELINE_DAYS)
     windows = HOT_BASELINE_DAYS * 86_400 / HOT_WINDOW_SECONDS
 
-    def searchers(since, until):
-        # People (or anonymous searches, each its own) per query.
-        return (
-            QueryLog.objects.filter(created_at__gte=since, created_at__lt=until)
-            .values("query")
+    def searchers(since, until, queries=None):
+        """People per query and window (each anonymous search counts as one), summed."""
+        rows = QueryLog.objects.filter(created_at__gte=since, created_at__lt=until)
+        if queries is not None:
+            rows = rows.filter(query__in=queries)
+        totals: dict[str, int] = {}
+        for row in (
+            rows.annotate(window=TruncHour("created_at"))
+            .values("query", "window")
             .annotate(
                 people=Count("user", distinct=True) + Count("id", filter=Q(user__isnull=True))
             )
-        )
+        ):
+            totals[row["query"]] = totals.get(row["query"], 0) + row["people"]
+        return totals
 
-    recent = {r["query"]: r["people"] for r in searchers(recent_start, now)}
-    recent = {q: n for q, n in recent.items() if n >= HOT_MIN_PEOPLE}
+    recent = {q: n for q, n in searchers(recent_start, now).items() if n >= HOT_MIN_PEOPLE}
     usual = {
-        r["query"]: r["people"] / windows
-        for r in searchers(baseline_start, recent_start).filter(query__in=list(recent))
+        q: n / windows for q, n in searchers(baseline_start, recent_start, list(recent)).items()
     }
     scored = []
     for query, n in recent.items():
@@ -109,5 +115,5 @@ def purge_query_logs(now=None) -> int:
     """Query logs older than the baseline are no longer needed."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=HOT_BASELINE_DAYS, seconds=2 * HOT_WINDOW_SECONDS)
-    deleted, _ = QueryLog.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _by_model = QueryLog.objects.filter(created_at__lt=cutoff).delete()
     return deleted
