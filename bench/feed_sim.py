@@ -324,14 +324,14 @@ class Policy:
 
 
 def simulate(args) -> dict:
+    from django.core.management import call_command
+
     from vermilion.accounts.services import register, set_interests
     from vermilion.engagement.services import collect, like
     from vermilion.feed import artifacts
     from vermilion.feed.services import record_events
     from vermilion.feed.training import train_ranker
     from vermilion.notes.models import Note
-
-    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # a world kept from an older checkout
     world = json.loads((Path(os.environ["VERMILION_DATA_DIR"]) / "world.json").read_text())
