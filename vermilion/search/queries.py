@@ -64,6 +64,7 @@ QUERY_EMBEDDING_TTL_SECONDS = 7 * 86_400
 BM25_K1 = 1.2
 BM25_B = 0.75
 FIELD_WEIGHTS = {"title": 3.0, "tags": 2.5, "author": 1.5, "place": 1.0, "body": 1.0}
+TAG_QUERY_WEIGHTS = {**FIELD_WEIGHTS, "tags": 6.0}
 TEXT_WEIGHT = 1.0
 ENGAGEMENT_WEIGHT = 0.25
 FRESHNESS_WEIGHT = 0.15
@@ -200,7 +201,12 @@ def _semantic(query: str, exclude: set[int], filters: NoteFilters) -> list[tuple
     return out[:SEMANTIC_CANDIDATES]
 
 
-def _bm25(docs: dict[int, dict[str, str]], terms: list[str], df: dict[str, int]) -> dict:
+def _bm25(
+    docs: dict[int, dict[str, str]],
+    terms: list[str],
+    df: dict[str, int],
+    weights: dict[str, float] = FIELD_WEIGHTS,
+) -> dict:
     """BM25 over the weighted fields (BM25F with per-field length normalisation)."""
     n = _doc_count()
     idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
@@ -219,7 +225,7 @@ def _bm25(docs: dict[int, dict[str, str]], terms: list[str], df: dict[str, int])
         score, hit = 0.0, 0
         for t in terms:
             tf = 0.0
-            for f, weight in FIELD_WEIGHTS.items():
+            for f, weight in weights.items():
                 counts, length = per[f]
                 if counts[t]:
                     tf += weight * counts[t] / (1 - BM25_B + BM25_B * length / average[f])
@@ -319,7 +325,9 @@ def search_notes(
         }
         all_terms = [*terms, *fuzzy_words]
         df = dict(Term.objects.filter(term__in=all_terms).values_list("term", "df"))
-        text = _bm25(docs, all_terms, df)
+        # "#hotpot" asks for the hashtag first: its field outweighs the title then.
+        weights = TAG_QUERY_WEIGHTS if query[:1] in "#＃" else FIELD_WEIGHTS
+        text = _bm25(docs, all_terms, df, weights)
         top_text = max(text["score"].values(), default=0.0) or 1.0
         top_eng = max((_engagement(*rows[h.note_id][1:4]) for h in hits), default=0.0) or 1.0
         for h in hits:

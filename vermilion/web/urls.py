@@ -15,6 +15,7 @@ urlpatterns = [
     path("x/notes/<int:note_id>/comments", notes.comments_fragment, name="comments-fragment"),
     # search and tags
     path("search", search_views.search, name="search"),
+    path("search/history/clear", search_views.clear_history, name="search-history-clear"),
     path("tags/<str:tag>", search_views.tag, name="tag"),
     path("compose", compose.compose, name="compose"),
     # people

@@ -1,4 +1,5 @@
-"""Search (notes, people, hashtags) and tag pages: the interim engine behind the pages."""
+"""Search (notes, people, hashtags) and tag pages, on the search engine (``search.queries``,
+tested on its own in ``vermilion/search/tests``): what the pages add around it."""
 
 # The make_* fixtures imported below are pytest fixtures that tests name as parameters.
 # ruff: noqa: F811
@@ -58,11 +59,55 @@ def walk(client: Client, url: str, extract) -> list[str]:
 
 def test_empty_and_too_long_queries_get_a_clear_message():
     page = Client().get("/search")
+    assert page.status_code == 200 and 'data-testid="search-landing"' in page.content.decode()
+    page = Client().get("/search", {"q": "  #"})
     assert page.status_code == 200 and 'data-testid="search-problem"' in page.content.decode()
-    assert Client().get("/search?q=%20%20#").status_code == 200
     page = Client().get("/search", {"q": "长" * (SEARCH_QUERY_MAX_CHARS + 1)})
-    assert page.status_code == 400 and "too long" in page.content.decode()
+    assert page.status_code == 400 and 'data-testid="search-problem"' in page.content.decode()
+    page = Client().get("/search", {"q": "x" * 10_000})
+    assert page.status_code == 400
     assert Client().get("/search", {"q": "长" * SEARCH_QUERY_MAX_CHARS}).status_code == 200
+
+
+def test_the_landing_page_shows_recent_and_hot_searches(make_user):
+    from vermilion.search.models import HotSearch
+
+    me = make_user("mei")
+    client = browser(me)
+    client.get("/search", {"q": "hotpot"})
+    client.get("/search", {"q": "火锅"})
+    HotSearch.objects.create(position=0, query="mooncake", recent=9, score=4.0)
+    html = client.get("/search").content.decode()
+    history = html[
+        html.index('data-testid="search-history"') : html.index('data-testid="hot-searches"')
+    ]
+    assert history.index("火锅") < history.index("hotpot")  # newest first
+    assert "mooncake" in html[html.index('data-testid="hot-searches"') :]
+    assert 'data-testid="search-history"' not in Client().get("/search").content.decode()
+
+    response = client.post("/search/history/clear")
+    assert response.status_code == 302
+    assert 'data-testid="search-history"' not in client.get("/search").content.decode()
+    assert Client().post("/search/history/clear").status_code in (302, 403)
+
+
+def test_sort_and_kind_chips_and_highlighted_titles(make_user, make_note, make_media):
+    mei = make_user("mei")
+    photo = make_note(mei, title="Hotpot photo")
+    video = make_note(mei, title="Hotpot clip", media_ids=[str(make_media(mei, kind="video").id)])
+    html = Client().get("/search", {"q": "hotpot", "sort": "latest"}).content.decode()
+    assert card_ids(html) == [str(video.id), str(photo.id)]
+    assert re.search(r'aria-current="true" data-testid="sort-latest"', html)
+    assert "<mark>Hotpot</mark> clip" in html
+    html = Client().get("/search", {"q": "hotpot", "kind": "image"}).content.decode()
+    assert card_ids(html) == [str(photo.id)]
+
+
+def test_a_misspelt_word_says_what_was_searched(make_user, make_note):
+    note = make_note(make_user("mei"), title="Hotpot night")
+    html = Client().get("/search", {"q": "hotpt"}).content.decode()
+    assert card_ids(html) == [str(note.id)]
+    assert 'data-testid="search-correction"' in html and "hotpot" in html
 
 
 def test_notes_match_title_and_text_in_any_case(make_user, make_note):
@@ -76,7 +121,9 @@ def test_notes_match_title_and_text_in_any_case(make_user, make_note):
     html = Client().get("/search", {"q": "hotpot"}).content.decode()
     assert sorted(card_ids(html)) == sorted(str(n.id) for n in [by_title, by_body, by_tag])
     assert card_ids(Client().get("/search", {"q": "火锅"}).content.decode()) == [str(chinese.id)]
-    assert card_ids(Client().get("/search", {"q": "#HOTPOT"}).content.decode()) == [str(by_tag.id)]
+    # A #tag searches the word everywhere, the tagged note first (hashtags weigh most).
+    tagged = card_ids(Client().get("/search", {"q": "#HOTPOT"}).content.decode())
+    assert tagged[0] == str(by_tag.id) and len(tagged) == 3
     assert re.search(r'data-testid="search-tab-notes" aria-current="page"', html)
 
 
@@ -84,8 +131,10 @@ def test_wildcards_are_plain_characters(make_user, make_note):
     mei = make_user("mei")
     make_note(mei, title="abc")
     percent = make_note(mei, title="100% cotton")
-    assert card_ids(Client().get("/search", {"q": "%"}).content.decode()) == [str(percent.id)]
-    assert card_ids(Client().get("/search", {"q": "_"}).content.decode()) == []
+    # Not wildcards: "%" alone has no word to search for; "100%" is the word 100.
+    assert 'data-testid="search-problem"' in Client().get("/search", {"q": "%"}).content.decode()
+    assert card_ids(Client().get("/search", {"q": "100%"}).content.decode()) == [str(percent.id)]
+    assert card_ids(Client().get("/search", {"q": "a_c"}).content.decode()) == []
 
 
 def test_note_results_respect_blocks(make_user, make_note):
@@ -150,6 +199,7 @@ def test_search_query_counts_are_constant(make_user, make_note):
 
     def count(url):
         client = browser(reader)
+        client.get(url)  # fills the caches a request may find cold (doc count, snapshot check)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx)

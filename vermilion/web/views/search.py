@@ -1,36 +1,46 @@
-"""Search (notes, people, hashtags) and tag pages: interim versions.
+"""Search (notes, people, hashtags) and tag pages.
 
-The search issue replaces the engine (full-text search with Chinese segmentation behind
-``GET /api/v1/search``). Until then each tab is one plain case-insensitive match in one
-function (``search_notes``, ``search_users``, ``search_hashtags``) so it can be swapped
-without touching the pages. Results respect note visibility and blocks like every read.
+The engine is ``search.queries`` (the API's too): Chinese and English, Traditional and
+Simplified, pinyin, misspellings, and notes close in meaning in another language after the
+exact matches. This module only renders: tabs, sort and kind chips for notes, highlighted
+titles, the correction line, and with no query the person's recent searches and the hot
+searches. Results respect note visibility and blocks like every read.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from vermilion.accounts.models import User
 from vermilion.accounts.presenters import relations_for, user_dict
-from vermilion.accounts.queries import hidden_user_ids
 from vermilion.core import cursors
 from vermilion.core.errors import Invalid
 from vermilion.core.text import clean, grapheme_len, normalize_tag
-from vermilion.notes.models import Hashtag, Note, NoteHashtag
+from vermilion.notes.models import Hashtag, NoteHashtag
 from vermilion.notes.presenters import note_dicts
+from vermilion.search import queries as search_queries
+from vermilion.search import services as search_services
 
 from .common import is_htmx, viewer
-from .explore import bad_cursor, fragment_url, id_after, public_notes, render_cards
+from .explore import (
+    bad_cursor,
+    fragment_url,
+    id_after,
+    public_notes,
+    render_cards,
+    sign_in_redirect,
+)
 from .notes import tag_url
 
-SEARCH_PAGE_SIZE = 20
-SEARCH_QUERY_MAX_CHARS = 100
+SEARCH_PAGE_SIZE = search_queries.PAGE_SIZE
+SEARCH_QUERY_MAX_CHARS = search_queries.QUERY_MAX_CHARS
 TAG_MAX_CHARS = 100
 TABS = ("notes", "users", "hashtags")
+SORTS = search_queries.SORTS
+KINDS = ("", *search_queries.KINDS)
 
 
 def _bare_tag(text: str) -> str:
@@ -38,89 +48,86 @@ def _bare_tag(text: str) -> str:
     return text.lstrip("#＃").strip()
 
 
-def search_notes(viewer, query: str, cursor: str | None) -> tuple[list[Note], str | None]:
-    """Public notes whose title or text contains the query (any case), or that carry it as a
-    hashtag; newest first."""
-    qs = public_notes(viewer)
-    match = Q(title__icontains=query) | Q(body__icontains=query)
-    key = normalize_tag(_bare_tag(query))
-    if key:
-        match |= Q(id__in=NoteHashtag.objects.filter(hashtag__key=key).values("note_id"))
-    qs = qs.filter(match)
-    after = id_after(cursor)
-    if after is not None:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs.select_related("author__avatar").order_by("-id")[: SEARCH_PAGE_SIZE + 1])
-    return cursors.page(rows, SEARCH_PAGE_SIZE, key=lambda n: (n.id,))
+def _note_cards(hits, me) -> list[dict]:
+    cards = note_dicts([h.note for h in hits], me)
+    for card, hit in zip(cards, hits, strict=True):
+        card["search"] = {"match": hit.match, "snippet": hit.snippet}
+    return cards
 
 
-def search_users(viewer, query: str, cursor: str | None) -> tuple[list[User], str | None]:
-    """Active people whose username or display name contains the query, newest accounts
-    first; never someone blocked either way."""
-    name = query.lstrip("@")
-    qs = User.objects.filter(is_active=True).filter(
-        Q(username__icontains=name) | Q(display_name__icontains=query)
-    )
-    if viewer is not None:
-        qs = qs.exclude(hidden_user_ids(viewer))
-    after = id_after(cursor)
-    if after is not None:
-        qs = qs.filter(id__lt=after)
-    rows = list(qs.select_related("avatar").order_by("-id")[: SEARCH_PAGE_SIZE + 1])
-    return cursors.page(rows, SEARCH_PAGE_SIZE, key=lambda u: (u.id,))
-
-
-def search_hashtags(viewer, query: str, cursor: str | None) -> tuple[list[Hashtag], str | None]:
-    """Hashtags in use whose key starts with the query's, in key order (stable pages)."""
-    qs = Hashtag.objects.filter(key__startswith=normalize_tag(_bare_tag(query)), notes_count__gt=0)
-    position = cursors.decode(cursor)
-    if position:
-        if not isinstance(position[0], str):
-            raise Invalid(_("This cursor is not valid."), code="invalid_cursor", field="cursor")
-        qs = qs.filter(key__gt=position[0])
-    rows = list(qs.order_by("key")[: SEARCH_PAGE_SIZE + 1])
-    return cursors.page(rows, SEARCH_PAGE_SIZE, key=lambda h: (h.key,))
-
-
-def _query_problem(query: str) -> str | None:
-    if not query or not _bare_tag(query):
-        return _("Type a word, a name or a #tag to search.")
-    if grapheme_len(query) > SEARCH_QUERY_MAX_CHARS:
-        return _("That search is too long: use at most %(n)d characters.") % {
-            "n": SEARCH_QUERY_MAX_CHARS
-        }
-    return None
+def _landing(request: HttpRequest, me, context: dict) -> HttpResponse:
+    """``/search`` with nothing typed: recent searches (signed in) and hot searches."""
+    context["history"] = search_queries.history(me) if me is not None else []
+    context["hot"] = search_queries.hot_searches()
+    return render(request, "web/search.html", context)
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    """``/search?q=&type=notes|users|hashtags``; htmx asks the same address (with a
-    cursor) for the next page of results."""
+    """``/search?q=&type=notes|users|hashtags&sort=&kind=``; htmx asks the same address
+    (with a cursor) for the next page of results."""
     me = viewer(request)
-    query = clean(request.GET.get("q", ""), multiline=False)
+    raw = request.GET.get("q", "")
+    query = clean(raw, multiline=False) if len(raw) <= SEARCH_QUERY_MAX_CHARS * 8 else raw
     tab = request.GET.get("type", "notes")
     tab = tab if tab in TABS else "notes"
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in KINDS else ""
     cursor = request.GET.get("cursor")
+    shown = query[:SEARCH_QUERY_MAX_CHARS]
     context = {
-        "query": query,
+        "query": shown,
         "tab": tab,
+        "sort": sort,
+        "kind": kind,
         "tabs": [
-            {"name": name, "url": fragment_url("/search", q=query, type=name)} for name in TABS
+            {"name": name, "url": fragment_url("/search", q=shown, type=name)} for name in TABS
+        ],
+        "sorts": [
+            {"name": name, "url": fragment_url("/search", q=shown, sort=name, kind=kind)}
+            for name in SORTS
+        ],
+        "kinds": [
+            {"name": name, "url": fragment_url("/search", q=shown, sort=sort, kind=name)}
+            for name in KINDS
         ],
     }
-    problem = _query_problem(query)
-    if problem:
-        context["problem"] = problem
-        return render(request, "web/search.html", context, status=400 if query else 200)
-    finder = {"notes": search_notes, "users": search_users, "hashtags": search_hashtags}[tab]
+    if not query.strip():
+        return _landing(request, me, context)
     try:
-        rows, next_cursor = finder(me, query, cursor)
-    except Invalid:
-        return bad_cursor(request)
-    next_url = next_cursor and fragment_url("/search", q=query, type=tab, cursor=next_cursor)
+        query = search_queries.check_query(query)
+        if tab == "notes":
+            results = search_queries.search_notes(
+                me, query, sort=sort, kind=kind or None, cursor=cursor
+            )
+            rows, next_cursor = results.hits, results.next_cursor
+            found = any(h.match in ("exact", "partial") for h in rows)
+            context["corrected"] = results.corrected
+        elif tab == "users":
+            rows, next_cursor = search_queries.search_users(me, query, cursor=cursor)
+            found = bool(rows)
+        else:
+            rows, next_cursor = search_queries.search_hashtags(me, query, cursor=cursor)
+            found = bool(rows)
+    except Invalid as problem:
+        if problem.field == "cursor":
+            return bad_cursor(request)
+        context["problem"] = problem.message
+        status = 400 if problem.code == "query_too_long" else 200
+        return render(request, "web/search.html", context, status=status)
+    if cursor is None and not is_htmx(request):
+        search_services.record_search(me, search_queries.log_key(query), found=found)
+    params = {"q": query, "type": tab, "cursor": next_cursor}
     if tab == "notes":
+        params.update(sort=sort, kind=kind)
+    next_url = next_cursor and fragment_url("/search", **params)
+    if tab == "notes":
+        context["notes"] = _note_cards(rows, me)
         if is_htmx(request) and cursor:
-            return render_cards(request, rows, next_url)
-        context["notes"] = note_dicts(rows, me)
+            response = render(request, "web/_cards.html", {**context, "next_url": next_url})
+            patch_vary_headers(response, ["HX-Request"])
+            return response
     elif tab == "users":
         relations = relations_for(me, rows) if me is not None else None
         context["people"] = [user_dict(u, relations) for u in rows]
@@ -135,6 +142,16 @@ def search(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_POST
+def clear_history(request: HttpRequest) -> HttpResponse:
+    """The "clear" button beside recent searches (a form POST with the CSRF token)."""
+    me = viewer(request)
+    if me is None:
+        return sign_in_redirect(request, "/search")
+    search_services.clear_history(me)
+    return redirect("/search")
 
 
 def tag(request: HttpRequest, tag: str) -> HttpResponse:
