@@ -58,7 +58,7 @@ FUZZY_MIN_SIMILARITY = 0.4
 FUZZY_MIN_LENGTH = 4
 #: Semantic matches: the closest notes by embedding, at least this similar.
 SEMANTIC_CANDIDATES = 40
-SEMANTIC_MIN_SIMILARITY = 0.55
+SEMANTIC_MIN_SIMILARITY = 0.3  # cosine of full 512-d embeddings (search_eval.py)
 QUERY_EMBEDDING_TTL_SECONDS = 7 * 86_400
 #: BM25 and the blend.
 BM25_K1 = 1.2
@@ -136,8 +136,22 @@ def _corrections(terms: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     known = set(Term.objects.filter(term__in=latin).values_list("term", flat=True))
     eng = engine()
     words, corrected = [], []
+    # Pinyin of a hashtag ("huoguo") stands for the hashtag (火锅).
+    spelled = {
+        pinyin: name
+        for pinyin, name in HashtagDoc.objects.filter(
+            pinyin__in=[t for t in latin if t not in known], hashtag__notes_count__gt=0
+        )
+        .order_by("hashtag__notes_count")
+        .values_list("pinyin", "hashtag__name")
+    }
     for term in latin:
         if term in known:
+            continue
+        if term in spelled:
+            tag_terms = analysis.query_terms(spelled[term])
+            words.extend(tag_terms)
+            corrected.append((term, spelled[term]))
             continue
         scored = sorted(
             (
@@ -168,9 +182,14 @@ def _query_vector(query: str) -> np.ndarray | None:
 
 
 def _semantic(query: str, exclude: set[int], filters: NoteFilters) -> list[tuple[int, float]]:
-    """Notes of the discover feed's snapshot (its note embeddings, projected) closest to
-    the query, ``(note id, similarity)`` best first."""
-    from vermilion.feed import artifacts
+    """Notes closest in meaning to the query, ``(note id, similarity)`` best first.
+
+    The discover feed's snapshot keeps every recent note's embedding (projected to a few
+    dimensions on a large catalogue): the closest of those are the candidates, then their
+    full embeddings (``NoteFeatures``, one query) give the similarity that the threshold
+    applies to, the same scale whatever the catalogue's size."""
+    from vermilion.feed import artifacts, understanding
+    from vermilion.feed.models import NoteFeatures
 
     snap, _ranker = artifacts.current()
     if snap is None or snap.lib is None or snap.lib.stats.embeddings is None:
@@ -181,23 +200,28 @@ def _semantic(query: str, exclude: set[int], filters: NoteFilters) -> list[tuple
     q = snap.project(vector[None, :])[0].astype(np.float32)
     sims = snap.lib.stats.embeddings.astype(np.float32) @ q
     top = np.argsort(-sims)[: SEMANTIC_CANDIDATES * 2]
-    out = []
+    created = snap.lib.stats.created_at
+    candidates = {}
     for i in top:
-        sim = float(sims[i])
         note_id = int(snap.note_ids[i])
-        if sim < SEMANTIC_MIN_SIMILARITY:
-            break
-        if note_id not in exclude:
+        if note_id in exclude:
+            continue
+        if filters.since is not None and created[i] < filters.since.timestamp():
+            continue
+        if filters.until is not None and created[i] >= filters.until.timestamp():
+            continue
+        candidates[note_id] = i
+    out = []
+    for note_id, blob in NoteFeatures.objects.filter(
+        note_id__in=list(candidates), embedding_model=understanding.EMBEDDING_MODEL
+    ).values_list("note_id", "embedding"):
+        full = understanding.from_bytes(blob)
+        if full is None:
+            continue
+        sim = float(full @ vector)
+        if sim >= SEMANTIC_MIN_SIMILARITY:
             out.append((note_id, sim))
-    if filters.since or filters.until:
-        created = snap.lib.stats.created_at
-        pos = {int(snap.note_ids[i]): i for i in top}
-        out = [
-            (n, s)
-            for n, s in out
-            if (filters.since is None or created[pos[n]] >= filters.since.timestamp())
-            and (filters.until is None or created[pos[n]] < filters.until.timestamp())
-        ]
+    out.sort(key=lambda x: (-x[1], -x[0]))
     return out[:SEMANTIC_CANDIDATES]
 
 
@@ -250,8 +274,10 @@ def search_notes(
     until: datetime | None = None,
     cursor: str | None = None,
     page_size: int = PAGE_SIZE,
+    semantic: bool = True,
 ) -> NoteResults:
-    """One page of notes for ``q`` as ``viewer`` may see them (see the module docstring)."""
+    """One page of notes for ``q`` as ``viewer`` may see them (see the module docstring).
+    ``semantic=False`` leaves out matches by meaning (the quality benchmark compares)."""
     from vermilion.notes.queries import visible_notes_for
 
     query = check_query(q)
@@ -285,24 +311,28 @@ def search_notes(
             [*terms, *fuzzy_words], require_all=False, filters=filters, limit=CANDIDATES
         ):
             matched.setdefault(note_id, "partial")
-    semantic: dict[int, float] = {}
-    if sort == "relevance":
-        semantic = dict(_semantic(query, set(matched), filters))
-        if kind is not None and semantic:
+    by_meaning: dict[int, float] = {}
+    if sort == "relevance" and semantic:
+        # Meaning is read from the query as corrected ("hotpt" -> hotpot, "huoguo" -> 火锅).
+        meant = query
+        for typed, used in corrected:
+            meant = regex.sub(rf"(?i)\b{regex.escape(typed)}\w*", used, meant)
+        by_meaning = dict(_semantic(meant, set(matched), filters))
+        if kind is not None and by_meaning:
             from vermilion.notes.models import Note
 
-            semantic = {
+            by_meaning = {
                 i: s
-                for i, s in semantic.items()
+                for i, s in by_meaning.items()
                 if i
                 in set(
-                    Note.objects.filter(pk__in=list(semantic), kind=kind).values_list(
+                    Note.objects.filter(pk__in=list(by_meaning), kind=kind).values_list(
                         "pk", flat=True
                     )
                 )
             }
 
-    ids = [*matched, *semantic]
+    ids = [*matched, *by_meaning]
     rows = {
         r[0]: r
         for r in visible_notes_for(viewer)
@@ -335,7 +365,7 @@ def search_notes(
             age = max(0.0, now - created.timestamp())
             fresh = 0.5 ** (age / FRESHNESS_HALF_LIFE_SECONDS)
             if h.match == "semantic":
-                relevance = semantic[h.note_id]
+                relevance = by_meaning[h.note_id]
             else:
                 relevance = text["score"].get(h.note_id, 0.0) / top_text
                 relevance *= text["coverage"].get(h.note_id, 0.0) ** 2

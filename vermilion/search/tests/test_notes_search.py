@@ -258,3 +258,27 @@ def test_reindex_rebuilds_the_same_index(author, make_note):
     assert report["notes"] == 2
     assert dict(Term.objects.values_list("term", "df")) == before
     assert found(None, "hotpot") == [a.id] and found(None, "sushi") == [b.id]
+
+
+def test_the_pinyin_of_a_hashtag_finds_its_notes(author, make_note):
+    note = make_note(author, title="成都晚饭", body="#火锅")
+    results = queries.search_notes(None, "huoguo")
+    assert ids(results) == [note.id]
+    assert results.corrected == [("huoguo", "火锅")]
+
+
+def test_notes_in_another_language_are_found_by_meaning_below_exact_matches(author, make_note):
+    """The multilingual embeddings of the discover feed: "hotpot" reaches a note written
+    only in Chinese about 火锅, marked as such, after every note that has the word."""
+    from vermilion.feed import artifacts
+    from vermilion.feed.tasks import understand_notes
+
+    chinese = make_note(author, title="成都火锅探店", body="牛油锅底，毛肚鸭肠，麻辣过瘾")
+    english = make_note(author, title="Hotpot", body="A quiet dinner")
+    unrelated = make_note(author, title="Tax forms", body="Filing paperwork before April")
+    understand_notes([chinese.id, english.id, unrelated.id])
+    artifacts.rebuild()
+    hits = queries.search_notes(None, "hotpot").hits
+    assert [(h.note_id, h.match) for h in hits] == [(english.id, "exact"), (chinese.id, "semantic")]
+    assert ids(queries.search_notes(None, "hotpot", semantic=False)) == [english.id]
+    assert found(None, "hotpot", sort="latest") == [english.id]  # meaning only under relevance
