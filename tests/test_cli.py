@@ -34,7 +34,7 @@ def test_wraps_manage_commands(data_env):
     out = subprocess.run(
         [*VERMILION, "help"], env=data_env, capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
-    for command in ["migrate", "createsuperuser", "serve", "worker", "seed", "recount"]:
+    for command in ["migrate", "createsuperuser", "serve", "worker", "seed", "recount", "reindex"]:
         assert command in out
 
 

@@ -6,9 +6,12 @@ separated by spaces, so neither engine's own tokenizer has to understand Chinese
 - **Normalisation**: NFKC (full-width letters and digits become ASCII), case folding, and
   Traditional Chinese converted to Simplified (OpenCC ``t2s``), so 臺灣美食 and 台湾美食 are
   the same tokens.
-- **Chinese** runs are cut by jieba in search mode (a long word also yields its parts:
-  春熙路 gives 春熙, 春熙路), and every Han character is kept as a token too, so a query
-  segmented differently from the text still meets it character by character.
+- **Chinese** runs are cut by jieba in search mode from its dictionary (a long word also
+  yields its parts), without its HMM guesses at unknown words: those come out as single
+  characters, the same in a text and in a query, and every Han character is kept as a
+  token too, so a query segmented differently from the text still meets it character by
+  character. (The HMM costs a third of the analysis time and makes segmentation depend on
+  context.)
 - **Latin** words (letters, digits) are stemmed with the Snowball English stemmer
   (hotpots -> hotpot, cooking -> cook); very long words are cut.
 - Everything else (punctuation, emoji, operators of any query language) is a separator:
@@ -94,7 +97,7 @@ def _han_tokens(run: str) -> list[str]:
     import jieba
 
     warm_up()
-    words = [w for w in jieba.cut_for_search(run) if w.strip()]
+    words = [w for w in jieba.cut_for_search(run, HMM=False) if w.strip()]
     chars = [c for c in run if len(run) > 1]
     return [*words, *(c for c in chars if c not in words)]
 
@@ -152,7 +155,7 @@ def query_terms(text: str) -> list[str]:
                 import jieba
 
                 warm_up()
-                cut = [w for w in jieba.cut_for_search(part) if w.strip()]
+                cut = [w for w in jieba.cut_for_search(part, HMM=False) if w.strip()]
                 seen.update(dict.fromkeys(cut))
             elif part.isascii():
                 seen.update(dict.fromkeys(stem(w)[:MAX_TOKEN_CHARS] for w in _ALNUM.findall(part)))

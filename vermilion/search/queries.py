@@ -29,7 +29,6 @@ import hashlib
 import html
 import math
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -241,7 +240,8 @@ def _bm25(
         for f in NOTE_FIELDS:
             tokens = fields[f].split()
             lengths[f].append(len(tokens))
-            per[f] = (Counter(tokens), len(tokens))
+            # Only the query's terms are ever looked up: count those, not every token.
+            per[f] = ({t: tokens.count(t) for t in terms} if tokens else {}, len(tokens))
         counted[note_id] = per
     average = {f: (sum(v) / len(v) if v else 0.0) or 1.0 for f, v in lengths.items()}
     scores, coverage = {}, {}
@@ -251,8 +251,9 @@ def _bm25(
             tf = 0.0
             for f, weight in weights.items():
                 counts, length = per[f]
-                if counts[t]:
-                    tf += weight * counts[t] / (1 - BM25_B + BM25_B * length / average[f])
+                n = counts.get(t, 0)
+                if n:
+                    tf += weight * n / (1 - BM25_B + BM25_B * length / average[f])
             if tf:
                 hit += 1
                 score += idf[t] * tf / (BM25_K1 + tf)
@@ -312,7 +313,9 @@ def search_notes(
         ):
             matched.setdefault(note_id, "partial")
     by_meaning: dict[int, float] = {}
-    if sort == "relevance" and semantic:
+    # Matches by meaning rank after every lexical one: they are needed only once the
+    # lexical matches no longer fill the page asked for.
+    if sort == "relevance" and semantic and len(matched) < offset + page_size + 1:
         # Meaning is read from the query as corrected ("hotpt" -> hotpot, "huoguo" -> 火锅).
         meant = query
         for typed, used in corrected:
@@ -405,6 +408,7 @@ def _attach_notes(hits: list[NoteHit], viewer) -> None:
 # --- snippets ---------------------------------------------------------------------------------
 
 _WORDISH = regex.compile(r"[\p{L}\p{N}]+")
+_PARTS = regex.compile(r"[A-Za-z]+|[0-9]+|[^\x00-\x7f]+")
 
 
 def _marks(text: str, terms: set[str]) -> list[tuple[int, int]]:
@@ -424,9 +428,10 @@ def _marks(text: str, terms: set[str]) -> list[tuple[int, int]]:
                     spans.append((m.start() + start, m.start() + start + len(t)))
                     start = simple.find(t, start + len(t))
         else:
-            for part in regex.finditer(r"[A-Za-z]+|[0-9]+|[^\x00-\x7f]+", word):
-                token = analysis.tokens(part.group())
-                if token and token[0] in terms:
+            for part in _PARTS.finditer(word):
+                text = part.group()
+                token = analysis.stem(text.lower()) if text.isascii() else analysis.normalize(text)
+                if token in terms:
                     spans.append((m.start() + part.start(), m.start() + part.end()))
     spans.sort()
     merged: list[tuple[int, int]] = []

@@ -282,3 +282,21 @@ def test_notes_in_another_language_are_found_by_meaning_below_exact_matches(auth
     assert [(h.note_id, h.match) for h in hits] == [(english.id, "exact"), (chinese.id, "semantic")]
     assert ids(queries.search_notes(None, "hotpot", semantic=False)) == [english.id]
     assert found(None, "hotpot", sort="latest") == [english.id]  # meaning only under relevance
+
+
+def test_the_reindex_command_indexes_bulk_data():
+    """Bulk seeding bypasses the services; ``vermilion reindex`` makes it searchable."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    call_command("seed", "--users", "5", "--notes", "30", "--password", "seeded-pass-2024")
+    assert not NoteDoc.objects.exists()
+    out = io.StringIO()
+    call_command("reindex", "--json", stdout=out, stderr=io.StringIO())
+    report = json.loads(out.getvalue())
+    assert report["notes"] == 30 and report["users"] == 5 and report["terms"] > 0
+    assert NoteDoc.objects.count() == 30
+    word = Term.objects.order_by("-df").first()
+    assert queries.search_notes(None, word.term).total > 0
