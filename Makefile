@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export VERMILION_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys bench-feed bench-feed-sim
+.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys bench-feed bench-feed-sim bench-search bench-search-eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -95,6 +95,13 @@ bench-feed: install-test
 # Simulated readers through the services: the feed against random and popularity.
 bench-feed-sim: install-test
 	$(BIN)/python bench/feed_sim.py
+
+# Search quality on the labelled bilingual set, and speed at a million notes.
+bench-search-eval: install-test
+	$(BIN)/python bench/search_eval.py
+
+bench-search: install-test
+	$(BIN)/python bench/search_latency.py
 
 clean:
 	rm -rf var/test var/test-scaled
