@@ -313,3 +313,71 @@ def test_phone_two_columns_and_note_as_page(
 
     assert_no_console_errors(console_errors)
     shot(phone, "journey5-phone-note-page", full_page=False)
+
+
+# --- 6. search: suggestions while typing, results with highlights, a hashtag, history ---------
+
+
+def test_search_box_suggests_and_finds_in_both_languages(
+    live_server, page, publish_notes, make_user, sign_in, console_errors, shot
+):
+    from vermilion.notes.services import update_note
+
+    author = make_user("chef_wang", display_name="王火锅")
+    hotpot, dumplings, _walk = publish_notes(author=author, count=3)
+    update_note(author, hotpot, title="成都火锅 night", body="Spicy broth #火锅")
+    update_note(author, dumplings, title="Dumplings", body="Pork and chive #饺子")
+    make_user("reader")
+    sign_in(page, "reader")
+    base = live_server.url
+
+    box = page.locator("#q")
+    box.click()
+    box.press_sequentially("huo", delay=40)  # pinyin of 火锅
+    suggestions = page.get_by_test_id("search-suggestion")
+    expect(suggestions.first).to_be_visible()
+    labels = [suggestions.nth(i).inner_text() for i in range(suggestions.count())]
+    assert any("#火锅" in label for label in labels), labels
+    assert any("王火锅" in label for label in labels), labels
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("Escape")
+    expect(page.get_by_test_id("search-suggestions")).to_be_hidden()
+
+    # Traditional script finds the Simplified note first (the author's other notes match
+    # by the name 王火锅, after it); the match is marked in the card title.
+    box.fill("火鍋")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    cards = page.get_by_test_id("card")
+    expect(cards.first).to_be_visible()
+    assert cards.first.get_attribute("data-note-id") == str(hotpot.id)
+    expect(cards.first.locator("mark")).to_have_text("火锅")
+
+    # A misspelt English word, corrected and said so.
+    page.goto(f"{base}/search?q=dumplngs")
+    expect(page.get_by_test_id("search-correction")).to_be_visible()
+    expect(page.get_by_test_id("card")).to_have_count(1)
+    assert page.get_by_test_id("card").first.get_attribute("data-note-id") == str(dumplings.id)
+
+    # Arrow keys and Enter open a suggested hashtag's page.
+    box = page.locator("#q")
+    box.fill("")
+    box.press_sequentially("饺", delay=40)
+    expect(page.get_by_test_id("search-suggestion").first).to_be_visible()
+    box.press("ArrowDown")
+    active = page.locator('[data-testid="search-suggestion"][aria-selected="true"]')
+    expect(active).to_have_count(1)
+    target = active.inner_text()
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/(tags|u|search)"))
+    assert "饺子" in target or "饺" in page.url or page.url.endswith("/tags/%E9%A5%BA%E5%AD%90")
+
+    # Recent searches on the search page, and clearing them.
+    page.goto(f"{base}/search")
+    history = page.get_by_test_id("search-history")
+    expect(history).to_contain_text("火鍋")
+    expect(history).to_contain_text("dumplngs")
+    shot(page, "search-landing")
+    page.get_by_test_id("clear-history").click()
+    expect(page.get_by_test_id("search-history")).to_have_count(0)
+    assert_no_console_errors(console_errors)

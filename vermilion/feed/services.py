@@ -41,14 +41,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Interest
 from vermilion.core import ratelimit
-from vermilion.core.errors import Invalid, NotFound, TooLarge
+from vermilion.core.errors import Conflict, Invalid, NotFound, TooLarge
 from vermilion.core.text import normalize_tag
 from vermilion.notes.models import Note, NoteHashtag
 from vermilion.notes.queries import parse_id, visible_notes_for
@@ -370,6 +370,21 @@ def record_events(user, events: list) -> dict:
         except _Rejected as rejected:
             errors.append(rejected.as_dict(index))
 
+    # A note deleted (or a person gone) between the check below and the commit fails the
+    # insert's foreign keys: check again once, then answer a clear 409, never a 500.
+    for attempt in range(2):
+        try:
+            return _record(user, items, errors, now)
+        except IntegrityError:
+            if attempt:
+                raise Conflict(
+                    _("This changed meanwhile. Please try again."), code="conflict"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _record(user, items: list[_Item], parse_errors: list[dict], now: datetime) -> dict:
+    errors = list(parse_errors)
     # Blocks, visibility and deleted notes, for the whole batch in one query.
     authors = dict(
         visible_notes_for(user)

@@ -112,7 +112,7 @@ def search(
         items = [{"name": h.name, "notes_count": h.notes_count} for h in tags]
         found = bool(tags)
     if cursor is None:
-        services.record_search(me, queries.log_key(query), found=found)
+        services.record_search(me, query, found=found)
     return {"type": type, "items": items, "next_cursor": next_cursor, "corrected": corrected}
 
 

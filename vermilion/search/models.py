@@ -106,11 +106,10 @@ class SearchHistory(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history"
     )
-    query = models.CharField(max_length=100)
+    query = models.CharField(max_length=100)  # as last typed
+    key = models.CharField(max_length=100)  # normalised: 火鍋 and 火锅, Hotpot and hotpot
     searched_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "query"], name="searchhistory_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="searchhistory_unique")]
         indexes = [models.Index(fields=["user", "-searched_at"], name="searchhistory_user_idx")]

@@ -32,11 +32,16 @@ HOT_SIZE = 10
 HOT_BASELINE_FLOOR = 1.0
 
 
-def record_search(user, query: str, *, found: bool) -> None:
-    """Log a search: the person's history (newest first, ``HISTORY_MAX`` kept), the
-    query log behind hot searches, and the popular queries behind suggestions (only
-    queries that found something: a typo should not be suggested to others)."""
+def record_search(user, typed: str, *, found: bool) -> None:
+    """Log a search: the person's history (as they typed it, newest first, ``HISTORY_MAX``
+    kept), the query log behind hot searches and the popular queries behind suggestions
+    (both normalised, so 火鍋 and 火锅 count together; popular only when it found
+    something: a typo should not be suggested to others)."""
+    from .queries import log_key
+
     now = timezone.now()
+    query = log_key(typed)
+    typed = typed[:100]
     with transaction.atomic():
         QueryLog.objects.create(query=query, user=user, created_at=now)
         if found:
@@ -47,10 +52,10 @@ def record_search(user, query: str, *, found: bool) -> None:
         if user is None:
             return
         SearchHistory.objects.bulk_create(
-            [SearchHistory(user=user, query=query, searched_at=now)],
+            [SearchHistory(user=user, query=typed, key=query, searched_at=now)],
             update_conflicts=True,
-            unique_fields=["user", "query"],
-            update_fields=["searched_at"],
+            unique_fields=["user", "key"],
+            update_fields=["query", "searched_at"],
         )
         old = SearchHistory.objects.filter(user=user).order_by("-searched_at", "-id")[HISTORY_MAX:]
         SearchHistory.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()

@@ -289,3 +289,38 @@ def test_seen_set_is_impressions_and_views_since(reader, note, make_note, client
     assert recently_seen_note_ids(reader, before) == {note.id, other.id}
     assert recently_seen_note_ids(reader, timezone.now() + timedelta(seconds=2)) == set()
     assert recently_seen_note_ids(note.author, before) == set()
+
+
+def test_a_note_deleted_while_its_events_are_stored_is_rejected_not_a_500(
+    reader, note, monkeypatch
+):
+    """The note passes the visibility check, then another request deletes it before the
+    insert commits (its foreign key fails): the batch is checked again and the event
+    reported; if it fails twice, a clear 409."""
+    from django.db import IntegrityError
+
+    from vermilion.core.errors import Conflict
+    from vermilion.notes.models import Note
+
+    real = services._record
+    calls = []
+
+    def racing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            Note.objects.filter(pk=note.pk).delete()  # the other request commits first
+            raise IntegrityError("FOREIGN KEY constraint failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_record", racing)
+    result = services.record_events(reader, [{"type": "impression", "note_id": str(note.id)}])
+    assert len(calls) == 2
+    assert result["accepted"] == 0 and result["errors"][0]["code"] == "note_not_found"
+    assert not Event.objects.exists()
+
+    def always(*args, **kwargs):
+        raise IntegrityError("FOREIGN KEY constraint failed")
+
+    monkeypatch.setattr(services, "_record", always)
+    with pytest.raises(Conflict):
+        services.record_events(reader, [{"type": "impression", "note_id": "1"}])

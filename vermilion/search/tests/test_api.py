@@ -115,7 +115,7 @@ def test_history_is_kept_listed_and_cleared(client_for, make_user, world):
     cursor = page.json()["next_cursor"]
     assert cursor is None
     items = api.get("/api/v1/me/search-history").json()["items"]
-    assert [i["query"] for i in items] == ["hotpot", "sushi"]
+    assert [i["query"] for i in items] == ["hotpot", "sushi"]  # as last typed
 
     other = client_for(make_user("other"))
     assert other.get("/api/v1/me/search-history").json()["items"] == []

@@ -117,7 +117,7 @@ def search(request: HttpRequest) -> HttpResponse:
         status = 400 if problem.code == "query_too_long" else 200
         return render(request, "web/search.html", context, status=status)
     if cursor is None and not is_htmx(request):
-        search_services.record_search(me, search_queries.log_key(query), found=found)
+        search_services.record_search(me, query, found=found)
     params = {"q": query, "type": tab, "cursor": next_cursor}
     if tab == "notes":
         params.update(sort=sort, kind=kind)
