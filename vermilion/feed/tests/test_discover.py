@@ -415,3 +415,24 @@ def test_query_count_does_not_grow_with_the_page(
     assert n == PAGE_SIZE
     assert many_signed <= few_signed + 1  # + the embeddings of notes newer than the build
     assert count(client_for(make_user()))[0] <= few_new + 1
+
+
+def test_followed_notes_are_read_per_author_newest_first(make_user, make_note):
+    """``followed_note_ids``: the newest few public notes of each author, in one query."""
+
+    from vermilion.feed.discover import followed_note_ids
+
+    prolific, quiet, other = make_user("prolific"), make_user("quiet"), make_user("other")
+    many = [make_note(prolific, title=f"n{i}") for i in range(5)]
+    hidden = [
+        make_note(quiet, title="friends", visibility="followers"),
+        make_note(quiet, title="mine", visibility="private"),
+    ]
+    shown = make_note(quiet, title="public")
+    make_note(other, title="not followed")
+    with CaptureQueriesContext(connection) as captured:
+        ids = followed_note_ids([prolific.pk, quiet.pk], 3)
+    assert len(captured) == 1
+    assert sorted(ids) == sorted([n.id for n in many[-3:]] + [shown.id])
+    assert not set(ids) & {n.id for n in hidden}
+    assert followed_note_ids([], 3) == []
