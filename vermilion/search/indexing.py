@@ -224,6 +224,16 @@ def reindex_author_batch(user_id: int, after_id: int = 0) -> int | None:
     return ids[-1] if len(ids) == AUTHOR_REINDEX_BATCH else None
 
 
+def _id_batches(model, size: int):
+    """Every row's id, ascending, ``size`` at a time (keyset pages: no OFFSET scans)."""
+    last = 0
+    while ids := list(
+        model.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:size]
+    ):
+        yield ids
+        last = ids[-1]
+
+
 def reindex(log: Callable[[str], None] = print, batch: int = REINDEX_BATCH) -> dict[str, float]:
     """Rebuild the whole index from the rows: every note, person and hashtag. Returns
     counts and timings (``notes_per_second``: the indexing throughput)."""
@@ -240,13 +250,7 @@ def reindex(log: Callable[[str], None] = print, batch: int = REINDEX_BATCH) -> d
     df: Counter = Counter()
     eng = engine()
     notes = 0
-    last = 0
-    while True:
-        ids = list(
-            Note.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch]
-        )
-        if not ids:
-            break
+    for ids in _id_batches(Note, batch):
         rows = _note_rows(ids)
         with transaction.atomic():
             NoteDoc.objects.bulk_create([NoteDoc(note_id=i, **f) for i, f, _t in rows])
@@ -254,7 +258,6 @@ def reindex(log: Callable[[str], None] = print, batch: int = REINDEX_BATCH) -> d
         for _i, fields, _t in rows:
             df.update(_distinct_terms(fields))
         notes += len(rows)
-        last = ids[-1]
         if notes % (batch * 25) < batch:
             log(f"{notes} notes indexed")
     note_seconds = time.monotonic() - started
@@ -265,16 +268,9 @@ def reindex(log: Callable[[str], None] = print, batch: int = REINDEX_BATCH) -> d
             Term.objects.bulk_create([Term(term=t, df=d) for t, d in chunk])
             eng.terms_added(t for t, _d in chunk)
     users = 0
-    last = 0
-    while True:
-        ids = list(
-            User.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch]
-        )
-        if not ids:
-            break
+    for ids in _id_batches(User, batch):
         index_users(ids)
         users += len(ids)
-        last = ids[-1]
     index_hashtags(Hashtag.objects.values_list("id", "name").iterator(chunk_size=5000))
     total = time.monotonic() - started
     return {
