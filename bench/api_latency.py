@@ -96,13 +96,7 @@ def run_mode(mode: str, args) -> dict:
     data_dir = BENCH_DIR / mode
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERMILION_")}
-    env.update(
-        VERMILION_DATA_DIR=str(data_dir),
-        VERMILION_RATE_LIMITS="0",
-        VERMILION_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = bench_env(data_dir)
     if mode == "postgres":
         recreate_database(args.pg_url)
         env["VERMILION_DATABASE_URL"] = args.pg_url
@@ -161,6 +155,30 @@ def run_mode(mode: str, args) -> dict:
     # Other work on the machine shows up in the latencies (p99 first): keep it on record.
     load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return {**timings, "load_average": load, "reader": setup["username"], "endpoints": results}
+
+
+def bench_env(data_dir: Path) -> dict:
+    """A benchmark child's environment: this one without any VERMILION_ setting, plus the
+    data dir, no rate limits, quiet logs, unbuffered output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VERMILION_")}
+    env.update(
+        VERMILION_DATA_DIR=str(data_dir),
+        VERMILION_RATE_LIMITS="0",
+        VERMILION_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def kept_timings(marker: Path, sizes: dict, reuse: bool) -> dict | None:
+    """With ``--reuse``, the timings of a data set an earlier run completed with the same
+    sizes (its marker file); otherwise None: the caller builds the data set afresh."""
+    if reuse and marker.exists():
+        kept = json.loads(marker.read_text())
+        if kept["sizes"] == sizes:
+            print(f"reusing the data set in {marker.parent}", flush=True)
+            return kept["timings"]
+    return None
 
 
 def vermilion(env: dict, *command: str) -> None:

@@ -54,6 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_latency import (  # noqa: E402  (shared server helpers)
     PASSWORD,
     answers,
+    bench_env,
+    kept_timings,
     percentile,
     recreate_database,
     request,
@@ -113,13 +115,7 @@ def main() -> None:
 
 
 def mode_env(mode: str, args, data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERMILION_")}
-    env.update(
-        VERMILION_DATA_DIR=str(data_dir),
-        VERMILION_RATE_LIMITS="0",
-        VERMILION_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = bench_env(data_dir)
     if mode == "postgres":
         env["VERMILION_DATABASE_URL"] = args.pg_url
         env["VERMILION_REDIS_URL"] = args.redis_url
@@ -133,11 +129,9 @@ def run_mode(mode: str, args) -> dict:
     env = mode_env(mode, args, data_dir)
     sizes = {k: getattr(args, k) for k in ("users", "notes", "events", "seed")}
     marker = data_dir / "seeded.json"
-    timings: dict = {}
-    if args.reuse and marker.exists() and json.loads(marker.read_text())["sizes"] == sizes:
-        timings = json.loads(marker.read_text())["timings"]
-        print(f"reusing the data set in {data_dir}", flush=True)
-    else:
+    timings = kept_timings(marker, sizes, args.reuse)
+    if timings is None:
+        timings = {}
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
         if mode == "postgres":

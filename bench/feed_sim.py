@@ -56,6 +56,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_latency import bench_env  # noqa: E402  (shared helpers)
+
 ROOT = Path(__file__).resolve().parent.parent
 SIM_DIR = ROOT / "var" / "bench" / "feed-sim"
 POLICIES = ("vermilion", "random", "popularity")
@@ -130,13 +133,7 @@ def main() -> None:
 
 
 def child(args, data_dir: Path, *extra: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERMILION_")}
-    env.update(
-        VERMILION_DATA_DIR=str(data_dir),
-        VERMILION_RATE_LIMITS="0",
-        VERMILION_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = bench_env(data_dir)
     flags = [f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items() if k in SIZES]
     result = subprocess.run(
         [sys.executable, __file__, *flags, *extra],

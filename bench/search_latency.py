@@ -41,7 +41,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_latency import answers, percentile, recreate_database  # noqa: E402
+from api_latency import (  # noqa: E402  (shared helpers)
+    answers,
+    bench_env,
+    kept_timings,
+    percentile,
+    recreate_database,
+)
 from search_corpus import QUERIES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,18 +88,13 @@ def main() -> None:
 
 def run_mode(mode: str, args) -> dict:
     data_dir = BENCH_DIR / f"search-{mode}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERMILION_")}
-    env.update(
-        VERMILION_DATA_DIR=str(data_dir), VERMILION_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1"
-    )
+    env = bench_env(data_dir)  # rate limits off too: the naive scan is not rate limited
     if mode == "postgres":
         env["VERMILION_DATABASE_URL"] = args.pg_url
     sizes = {k: getattr(args, k) for k in ("users", "notes", "seed")}
     marker = data_dir / "indexed.json"
-    if args.reuse and marker.exists() and json.loads(marker.read_text())["sizes"] == sizes:
-        timings = json.loads(marker.read_text())["timings"]
-        print(f"reusing the data set in {data_dir}", flush=True)
-    else:
+    timings = kept_timings(marker, sizes, args.reuse)
+    if timings is None:
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
         if mode == "postgres":
