@@ -324,16 +324,10 @@ def search_notes(
         if kind is not None and by_meaning:
             from vermilion.notes.models import Note
 
-            by_meaning = {
-                i: s
-                for i, s in by_meaning.items()
-                if i
-                in set(
-                    Note.objects.filter(pk__in=list(by_meaning), kind=kind).values_list(
-                        "pk", flat=True
-                    )
-                )
-            }
+            of_kind = set(
+                Note.objects.filter(pk__in=list(by_meaning), kind=kind).values_list("pk", flat=True)
+            )  # one query for all of them
+            by_meaning = {i: s for i, s in by_meaning.items() if i in of_kind}
 
     ids = [*matched, *by_meaning]
     rows = {

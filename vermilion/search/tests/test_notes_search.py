@@ -282,6 +282,8 @@ def test_notes_in_another_language_are_found_by_meaning_below_exact_matches(auth
     assert [(h.note_id, h.match) for h in hits] == [(english.id, "exact"), (chinese.id, "semantic")]
     assert ids(queries.search_notes(None, "hotpot", semantic=False)) == [english.id]
     assert found(None, "hotpot", sort="latest") == [english.id]  # meaning only under relevance
+    assert found(None, "hotpot", kind="video") == []  # the kind filter holds for meaning too
+    assert found(None, "hotpot", kind="image") == [english.id, chinese.id]
 
 
 def test_the_reindex_command_indexes_bulk_data():
