@@ -213,8 +213,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict, log_path: Path):
-    """The real server in its own process group; always stopped on the way out."""
+def server(env: dict, log_path: Path, *, worker: bool = False):
+    """The real server in its own process group; always stopped on the way out. With
+    ``worker``, a background worker beside it (queued jobs only: no periodic ones, so a
+    scheduled rebuild cannot land in the middle of a measurement)."""
     port = free_port()
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -225,6 +227,16 @@ def server(env: dict, log_path: Path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        helper = None
+        if worker:
+            helper = subprocess.Popen(
+                [*VERMILION, "worker", "--no-periodic"],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -245,12 +257,15 @@ def server(env: dict, log_path: Path):
                 time.sleep(0.2)
             yield port
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            for child in (process, helper):
+                if child is None:
+                    continue
+                os.killpg(child.pid, signal.SIGTERM)
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
 
 
 # --- measuring ----------------------------------------------------------------------------------

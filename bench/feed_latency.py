@@ -16,9 +16,19 @@ fresh data dir under var/bench/feed-<mode>/:
    neighbour lists, ALS factors, pools, trending; everyone's ALS part) and
    ``feed.train_ranker`` (the ranker from logged impressions). Timed, per stage.
 3. ``--readers`` people with at least one event are picked at random and given tokens.
-4. ``vermilion serve --no-worker`` (with ``VERMILION_REDIS_URL`` in the scaled mode, so the
-   per-person feed state lives in Redis) and, over one keep-alive connection, ``--rounds``
-   rounds of ``--requests`` sequential requests of each of:
+4. The real server (with ``VERMILION_REDIS_URL`` in the scaled mode, so the per-person
+   feed state lives in Redis), twice:
+
+   - *prepared*, as deployed: with a background worker beside it (``vermilion worker
+     --no-periodic``), which puts each signed-in reader's next page together after every
+     page served (``feed.prepare``, docs/feed.md);
+   - *built*, the baseline: ``VERMILION_FEED_PREPARED_PAGES=0`` and no worker, so every
+     page is put together when asked for.
+
+   Each time, over one keep-alive connection, ``--rounds`` rounds of ``--requests``
+   requests of each of the following, one every ``--interval`` seconds (with 100 readers
+   in turn, each reader asks for a page every 20 s: a person scrolling, not a crawler;
+   the worker has to keep up with that rate on the same two cores):
 
    | name | request |
    |---|---|
@@ -27,9 +37,10 @@ fresh data dir under var/bench/feed-<mode>/:
    | first page | the same signed in, each request the next reader in turn (a new session) |
    | next page | each reader's following page (``cursor=``), readers in turn: deep scrolling |
    | channel | a signed-in first page of an interest channel, channels and readers in turn |
+   | channel, next | each reader's next page in their channel (reader i: channel i mod n) |
 
    p50 and p99 are nearest-rank percentiles of each round; the table shows the median over
-   rounds, and each divided by health's (the cost beyond any request's).
+   rounds, each divided by health's (the cost beyond any request's), and prepared/built.
 
 Everything goes to var/bench/feed_latency.json. ``--reuse`` skips steps 1-2 when the mode's
 data dir was completed by an earlier run with the same sizes (seeding a million notes takes
@@ -58,7 +69,6 @@ from api_latency import (  # noqa: E402  (shared server helpers)
     kept_timings,
     percentile,
     recreate_database,
-    request,
     server,
 )
 
@@ -68,14 +78,16 @@ VERMILION = [sys.executable, "-m", "vermilion.cli"]
 PG_URL = "postgres://postgres@127.0.0.1:5432/vermilion_feed_bench"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 TARGET_P99_MS = 50.0
-ENDPOINTS = ("health", "anonymous", "first", "next", "channel")
+ENDPOINTS = ("health", "anonymous", "first", "next", "channel", "channel_next")
 LABELS = {
     "health": "GET /api/health",
     "anonymous": "discover, anonymous",
     "first": "discover, first page",
     "next": "discover, next page",
     "channel": "discover, a channel",
+    "channel_next": "discover, channel, next",
 }
+CONFIGS = ("prepared", "built")
 
 
 def main() -> None:
@@ -88,11 +100,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests first")
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between requests")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="prepared, built")
     parser.add_argument("--modes", default="sqlite,postgres", help="sqlite, postgres")
     parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
     parser.add_argument("--redis-url", default=REDIS_URL, help="this Redis database is flushed")
     parser.add_argument("--reuse", action="store_true", help="keep a completed data set")
     parser.add_argument("--json", default=str(BENCH_DIR / "feed_latency.json"))
+    parser.add_argument("--data-root", default=str(BENCH_DIR), help="where feed-<mode>/ goes")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
@@ -125,7 +140,7 @@ def mode_env(mode: str, args, data_dir: Path) -> dict:
 
 
 def run_mode(mode: str, args) -> dict:
-    data_dir = BENCH_DIR / f"feed-{mode}"
+    data_dir = Path(args.data_root) / f"feed-{mode}"
     env = mode_env(mode, args, data_dir)
     sizes = {k: getattr(args, k) for k in ("users", "notes", "events", "seed")}
     marker = data_dir / "seeded.json"
@@ -157,27 +172,35 @@ def run_mode(mode: str, args) -> dict:
         marker.write_text(json.dumps({"sizes": sizes, "timings": timings}))
         print(f"jobs: {json.dumps(jobs)}", flush=True)
 
-    if mode == "postgres":
-        import redis
+    out = {**timings, "load_average": {}, "configs": {}}
+    for config in [c.strip() for c in args.configs.split(",") if c.strip()]:
+        if config not in CONFIGS:
+            raise SystemExit(f"unknown configuration {config!r}")
+        if mode == "postgres":
+            import redis
 
-        redis.Redis.from_url(args.redis_url).flushdb()  # no feed state from an earlier run
-    setup = json.loads(
-        run(
-            env,
-            *(sys.executable, __file__, "--prepare", "--readers", str(args.readers)),
-            *("--seed", str(args.seed)),
-            capture=True,
+            redis.Redis.from_url(args.redis_url).flushdb()  # no feed state from before
+        # The same readers each time, with no prepared page or queued job left over.
+        setup = json.loads(
+            run(
+                env,
+                *(sys.executable, __file__, "--prepare", "--readers", str(args.readers)),
+                *("--seed", str(args.seed)),
+                capture=True,
+            )
         )
-    )
-    print(
-        f"{len(setup['tokens'])} readers (median {setup['median_events']} events each)",
-        flush=True,
-    )
-    load_before = os.getloadavg()[0]
-    with server(env, data_dir / "server.log") as port:
-        results = measure(port, setup, args)
-    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
-    return {**timings, "load_average": load, "endpoints": results}
+        print(
+            f"{config}: {len(setup['tokens'])} readers "
+            f"(median {setup['median_events']} events each)",
+            flush=True,
+        )
+        config_env = {**env, "VERMILION_FEED_PREPARED_PAGES": "1" if config == "prepared" else "0"}
+        load_before = os.getloadavg()[0]
+        log = data_dir / f"server-{config}.log"
+        with server(config_env, log, worker=config == "prepared") as port:
+            out["configs"][config] = measure(port, setup, args)
+        out["load_average"][config] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return out
 
 
 def run(env: dict, *command: str, capture: bool = False) -> str:
@@ -199,15 +222,23 @@ def run(env: dict, *command: str, capture: bool = False) -> str:
 def measure(port: int, setup: dict, args) -> dict:
     tokens = [{"Authorization": f"Bearer {t}"} for t in setup["tokens"]]
     channels = setup["channels"]
-    cursors: dict[int, str | None] = {}
+    cursors: dict[tuple[int, str], str | None] = {}
 
     def discover(headers: dict, query: str = "") -> tuple[str, str, dict]:
         return "GET", "/api/v1/feed/discover" + query, headers
 
     def next_page(i: int):
         r = i % len(tokens)
-        cursor = cursors.get(r)
-        return discover(tokens[r], f"?cursor={cursor}" if cursor else ""), r
+        cursor = cursors.get((r, ""))
+        return discover(tokens[r], f"?cursor={cursor}" if cursor else ""), (r, "")
+
+    def channel_next(i: int):
+        r = i % len(tokens)
+        channel = channels[r % len(channels)]
+        query = f"?channel={channel}"
+        if cursor := cursors.get((r, channel)):
+            query += f"&cursor={cursor}"
+        return discover(tokens[r], query), (r, channel)
 
     plans = {
         "health": lambda i: (("GET", "/api/health", {}), None),
@@ -218,6 +249,7 @@ def measure(port: int, setup: dict, args) -> dict:
             discover(tokens[i % len(tokens)], f"?channel={channels[i % len(channels)]}"),
             None,
         ),
+        "channel_next": channel_next,
     }
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     results = {}
@@ -225,11 +257,15 @@ def measure(port: int, setup: dict, args) -> dict:
         for name in ENDPOINTS:
             make, counter = plans[name], 0
 
-            def one(name=name, make=make) -> float:
+            sources: dict[str, int] = {}
+
+            def one(name=name, make=make, sources=sources) -> float:
                 nonlocal counter
                 (method, path, headers), reader = make(counter)
                 counter += 1
-                elapsed, body = timed(conn, method, path, headers)
+                time.sleep(args.interval)
+                elapsed, body, source = timed(conn, method, path, headers)
+                sources[source] = sources.get(source, 0) + 1
                 if name != "health":
                     page = json.loads(body)
                     if not page["items"]:
@@ -240,6 +276,7 @@ def measure(port: int, setup: dict, args) -> dict:
 
             for _ in range(args.warmup):
                 one()
+            sources.clear()  # counted over the measured rounds
             rounds = []
             for _ in range(args.rounds):
                 samples = [one() for _ in range(args.requests)]
@@ -250,8 +287,9 @@ def measure(port: int, setup: dict, args) -> dict:
                 "p50_ms": round(statistics.median(r["p50_ms"] for r in rounds), 3),
                 "p99_ms": round(statistics.median(r["p99_ms"] for r in rounds), 3),
                 "rounds": rounds,
+                "served": dict(sorted(sources.items())),
             }
-            print(f"  {LABELS[name]:24} done", flush=True)
+            print(f"  {LABELS[name]:24} done {dict(sorted(sources.items()))}", flush=True)
     finally:
         conn.close()
     base = results["health"]
@@ -262,27 +300,43 @@ def measure(port: int, setup: dict, args) -> dict:
 
 
 def timed(conn: http.client.HTTPConnection, method: str, path: str, headers: dict):
+    """Milliseconds, the body, and how the server says the page was made (its
+    ``Server-Timing: feed;desc=...``: prepared, built, shared or latest)."""
     started = time.perf_counter()
-    status, body = request(conn, method, path, headers)
+    conn.request(method, path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
     elapsed = (time.perf_counter() - started) * 1000
-    if status != 200:
-        raise SystemExit(f"{method} {path} answered {status}: {body[:300]!r}")
-    return elapsed, body
+    if response.status != 200:
+        raise SystemExit(f"{method} {path} answered {response.status}: {body[:300]!r}")
+    timing = response.getheader("Server-Timing") or ""
+    source = timing.partition('desc="')[2].rstrip('"') or "-"
+    return elapsed, body, source
 
 
 def print_table(mode: str, result: dict) -> None:
     jobs = {k: v for k, v in result.items() if k.endswith("_seconds")}
     print(f"\n{mode}: {jobs}, load average {result['load_average']} (before, after)")
-    print(f"{'request':26}{'p50 ms':>9}{'p99 ms':>9}{'p50/health':>12}{'p99/health':>12}")
-    for name in ENDPOINTS:
-        e = result["endpoints"][name]
-        print(
-            f"{LABELS[name]:26}{e['p50_ms']:9.2f}{e['p99_ms']:9.2f}"
-            f"{e['p50_ratio']:12.2f}{e['p99_ratio']:12.2f}"
-        )
-    worst = max(result["endpoints"][n]["p99_ms"] for n in ENDPOINTS if n != "health")
-    verdict = "met" if worst < TARGET_P99_MS else "NOT met"
-    print(f"target p99 < {TARGET_P99_MS:.0f} ms: {verdict} (worst discover p99 {worst:.1f} ms)")
+    configs = result["configs"]
+    for config, endpoints in configs.items():
+        print(f"\n{config}")
+        print(f"{'request':26}{'p50 ms':>9}{'p99 ms':>9}{'p50/health':>12}{'p99/health':>12}")
+        for name in ENDPOINTS:
+            e = endpoints[name]
+            print(
+                f"{LABELS[name]:26}{e['p50_ms']:9.2f}{e['p99_ms']:9.2f}"
+                f"{e['p50_ratio']:12.2f}{e['p99_ratio']:12.2f}"
+            )
+        worst = max(endpoints[n]["p99_ms"] for n in ENDPOINTS if n != "health")
+        verdict = "met" if worst < TARGET_P99_MS else "NOT met"
+        print(f"target p99 < {TARGET_P99_MS:.0f} ms: {verdict} (worst discover p99 {worst:.1f} ms)")
+    if len(configs) == 2:
+        print("\nprepared / built")
+        for name in ENDPOINTS[1:]:
+            a, b = configs["prepared"][name], configs["built"][name]
+            print(
+                f"{LABELS[name]:26}{a['p50_ms'] / b['p50_ms']:9.2f}{a['p99_ms'] / b['p99_ms']:9.2f}"
+            )
 
 
 # --- inside the mode's environment (a child process with its settings) ------------------------
@@ -300,8 +354,9 @@ def prepare(args) -> None:
 
     from vermilion.accounts.models import Interest, User
     from vermilion.accounts.services import issue_token
+    from vermilion.core.models import Job
     from vermilion.feed import artifacts, training
-    from vermilion.feed.models import Event
+    from vermilion.feed.models import Event, FeedState
 
     if args.readers == 0:
         started = time.monotonic()
@@ -326,6 +381,9 @@ def prepare(args) -> None:
             )
         )
         return
+    # Each configuration starts alike: no prepared page, no queued preparation.
+    Job.objects.filter(name="feed.prepare").delete()
+    FeedState.objects.filter(key__startswith="p:").delete()
     rng = random.Random(args.seed)
     ids = list(User.objects.order_by("id").values_list("id", flat=True))
     rng.shuffle(ids)

@@ -159,6 +159,10 @@ def setup_django() -> None:
 
     # Thousands of sign-ups: the bench is not about password hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages put together as they are asked for: the simulation measures what the ranking
+    # chooses, and a prepared page is the same ranking run a page earlier (its queue would
+    # only wait for the nightly jobs here).
+    settings.FEED_PREPARED_PAGES = False
 
 
 # --- the world ----------------------------------------------------------------------------------

@@ -270,6 +270,11 @@ JOBS_LEASE_SECONDS = env_int("JOBS_LEASE_SECONDS", 300)
 JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
 JOBS_POLL_SECONDS = float(env("JOBS_POLL_SECONDS", "0.5"))
 
+# --- discover feed --------------------------------------------------------------------------
+# Put each signed-in reader's next page together in the background after a page is served
+# (``feed.prepare``), so that asking for it is a few reads by key (docs/feed.md).
+FEED_PREPARED_PAGES = env_bool("FEED_PREPARED_PAGES", True)
+
 # --- rate limits (requests per window) ------------------------------------------------------
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", True)
 RATE_LIMITS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from ninja import Router, Schema
 
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
@@ -9,7 +10,7 @@ from vermilion.api.main import Error
 from vermilion.notes.presenters import note_dicts
 from vermilion.notes.schemas import NoteOut, NotePage
 
-from .discover import discover_page
+from .discover import discover_page, served_from
 from .queries import following_feed
 
 router = Router(tags=["feed"])
@@ -42,12 +43,17 @@ class DiscoverPage(Schema):
 
 
 @router.get("/feed/discover", response={200: DiscoverPage, **ERRORS}, auth=OPTIONAL_AUTH)
-def feed_discover(request, cursor: str | None = None, channel: str | None = None):
+def feed_discover(
+    request, response: HttpResponse, cursor: str | None = None, channel: str | None = None
+):
     """ "For you", or one interest channel (``channel=<interest slug>``): recommended notes
     with the reason each is there. Pages never repeat a note; neither do later sessions
-    for a signed-in reader. Anonymous readers get trending and fresh notes."""
+    for a signed-in reader. Anonymous readers get trending and fresh notes. The
+    ``Server-Timing`` header says how the page was made (``feed;desc=prepared``: ahead of
+    time, after the page before; ``built``: now; ``shared``; ``latest``)."""
     me = viewer(request)
     notes, reasons, next_cursor = discover_page(me, channel, cursor)
+    response["Server-Timing"] = f'feed;desc="{served_from.get()}"'
     items = note_dicts(notes, me)
     for item, reason in zip(items, reasons, strict=True):
         item["reason"] = reason

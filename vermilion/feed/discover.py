@@ -30,6 +30,7 @@ Hides and notes seen on other surfaces come from ``feed.queries`` (``hidden_for`
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 import zlib
@@ -122,6 +123,13 @@ COLD_START_BONUS = 0.5
 COLD_START_ENGAGEMENTS = 10
 #: The author rule's window, then looser windows when too few authors are left to obey it.
 AUTHOR_WINDOWS = (CONFIG.author_window, 4, 3, 2, 1)
+
+#: Prepared pages (``prepare``): notes put together beyond a page, so that what the reader
+#: saw, hid or blocked meanwhile can drop out and still leave a full page.
+PREPARED_EXTRA = 10
+#: A prepared page older than this (or from another snapshot, or older than the reader's
+#: latest like, collect, comment, follow or long read) is put together again instead.
+PREPARED_MAX_AGE_SECONDS = 600
 
 #: The library's candidate sources as the reasons name them.
 REASON_OF_SOURCE = {
@@ -240,10 +248,11 @@ def save_state(key: str, data: dict, *, durable: bool, ttl: int) -> None:
 
 
 def forget_state(user) -> None:
-    """Drop a person's seen set and sessions ("reset my recommendations")."""
+    """Drop a person's seen set, sessions and prepared pages ("reset my recommendations")."""
     key = f"u:{user.pk}"
-    cache.delete(_cache_key(key))
-    FeedState.objects.filter(key=key).delete()
+    slugs = ["", *Interest.objects.values_list("slug", flat=True)]
+    cache.delete_many([_cache_key(key), *(_cache_key(_prepared_key(user.pk, s)) for s in slugs)])
+    FeedState.objects.filter(Q(key=key) | Q(key__startswith=f"p:{user.pk}:")).delete()
 
 
 def purge_states(older_than_seconds: float = ANONYMOUS_STATE_SECONDS, limit: int = 10_000) -> int:
@@ -252,11 +261,18 @@ def purge_states(older_than_seconds: float = ANONYMOUS_STATE_SECONDS, limit: int
     now = timezone.now()
     anon = now - timedelta(seconds=older_than_seconds)
     people = now - timedelta(days=SEEN_DAYS)
+    prepared = now - timedelta(seconds=PREPARED_MAX_AGE_SECONDS)
     stale = FeedState.objects.filter(
-        Q(key__startswith="a:", updated_at__lt=anon) | Q(updated_at__lt=people)
+        Q(key__startswith="a:", updated_at__lt=anon)
+        | Q(key__startswith="p:", updated_at__lt=prepared)
+        | Q(updated_at__lt=people)
     ).values_list("key", flat=True)[:limit]
     deleted, _by_model = FeedState.objects.filter(key__in=list(stale)).delete()
     return deleted
+
+
+def _prepared_key(user_id: int, slug: str) -> str:
+    return f"p:{user_id}:{slug}"
 
 
 def _new_session(channel_slug: str) -> dict:
@@ -298,6 +314,18 @@ def _preference(viewer) -> tuple[str, object]:
     return row if row is not None else (FeedPreference.Mode.RANKED, None)
 
 
+def _read_filters(reader: Reader) -> Reader:
+    """What keeps notes off the reader's pages whatever ranked them: hides and blocks
+    (two queries over the reader's own rows)."""
+    viewer = reader.user
+    reader.hidden_notes, reader.hidden_authors, reader.hidden_topics = hidden_for(viewer)
+    for blocker, blocked in Block.objects.filter(
+        Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)
+    ).values_list("blocker_id", "blocked_id"):
+        reader.blocked.add(blocked if blocker == viewer.pk else blocker)
+    return reader
+
+
 def _read_reader(viewer, reset_at) -> Reader:
     from vermilion.engagement.models import Collect, Comment, Like
 
@@ -310,11 +338,7 @@ def _read_reader(viewer, reset_at) -> Reader:
         .order_by("-id")
         .values_list("followee_id", flat=True)[:MAX_FOLLOWEES]
     )
-    reader.hidden_notes, reader.hidden_authors, reader.hidden_topics = hidden_for(viewer)
-    for blocker, blocked in Block.objects.filter(
-        Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)
-    ).values_list("blocker_id", "blocked_id"):
-        reader.blocked.add(blocked if blocker == viewer.pk else blocker)
+    _read_filters(reader)
     # Notes on screen or opened anywhere lately (impressions, views): not recommended again.
     since = timezone.now() - timedelta(days=SEEN_DAYS)
     reader.seen_elsewhere = recently_seen_note_ids(viewer, since, limit=SEEN_MAX)
@@ -437,6 +461,36 @@ class Page:
     notes: list[Note]
     reasons: list[dict]
     next_cursor: str | None
+    #: How it was made: "built" (put together now), "prepared" (in the background, after
+    #: the page before), "shared" (an anonymous first page made for every visitor), or
+    #: "latest" (newest first, no ranking).
+    source: str = "built"
+
+
+#: The ``source`` of the page ``discover_page`` last served in this context (the API
+#: tells it in a ``Server-Timing`` header, for the operators' and benchmarks' eyes).
+served_from: contextvars.ContextVar[str] = contextvars.ContextVar("served_from", default="")
+
+
+@dataclass
+class Built:
+    """What a ranked page was made of: its notes in order, their authors and topics (the
+    re-ranking rules need them again when a prepared page is served), the newest-first
+    position after it, whether more may follow, and (prepared) reasons per language."""
+
+    feed: list[int]
+    authors: dict[int, int]
+    topics: dict[int, list[int]]
+    position: int | None
+    more: bool
+    reasons: dict[str, list[dict]] = field(default_factory=dict)
+    #: The newest notes read to fill the page (newest first) and the position after them.
+    fill: list[int] = field(default_factory=list)
+    fill_position: int | None = None
+
+
+def _languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
 
 
 def discover_page(
@@ -460,6 +514,7 @@ def discover_page(
         if position is not None and position.latest:
             position = None  # the reader switched to the ranked feed: start a session
         page = _ranked_page(viewer, channel, position, reset_at)
+    served_from.set(page.source)
     return page.notes, page.reasons, page.next_cursor
 
 
@@ -482,7 +537,7 @@ def _latest_page(viewer, channel: Interest | None, after: int | None) -> Page:
     notes = window[:PAGE_SIZE]
     reason = {"source": "fresh", "text": _("Newest first, as you chose in your settings")}
     next_cursor = cursors.encode(0, notes[-1].id) if len(window) > PAGE_SIZE else None
-    return Page(notes, [dict(reason) for _note in notes], next_cursor)
+    return Page(notes, [dict(reason) for _note in notes], next_cursor, "latest")
 
 
 def _topic_label(snap: FeedSnapshot, slug: str) -> str:
@@ -495,13 +550,27 @@ def _topic_label(snap: FeedSnapshot, slug: str) -> str:
 class _Request:
     """One ranked page being put together (kept as an object: many steps share state)."""
 
-    def __init__(self, viewer, channel: Interest | None, position: Position | None, reset_at):
+    def __init__(
+        self,
+        viewer,
+        channel: Interest | None,
+        position: Position | None,
+        reset_at,
+        *,
+        size: int = PAGE_SIZE,
+        light: bool = False,
+    ):
         self.viewer = viewer
         self.channel = channel
         self.slug = channel.slug if channel is not None else ""
+        self.size = size  # notes put together: a page, or a prepared page and its spares
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
-        self.reader = _read_reader(viewer, reset_at)
+        # A prepared page needs only what filters it (``light``), not what ranks it.
+        if light:
+            self.reader = _read_filters(Reader(user=viewer)) if viewer is not None else Reader()
+        else:
+            self.reader = _read_reader(viewer, reset_at)
         # What the reader may browse is the public notes of active people (one simple
         # query, ``browsable_notes(None)``) minus those of people blocked either way
         # (``reader.blocked``, read once): the same set as ``browsable_notes(viewer)``.
@@ -770,14 +839,14 @@ class _Request:
         position, more, fill = self.session.get("bf"), True, []
         if len(best) < BACKFILL_BELOW:
             taken = {int(i) for i in cands.items}
-            fill, position, more = self.backfill(exclude, taken, PAGE_SIZE - len(best))
+            fill, position, more = self.backfill(exclude, taken, self.size - len(best))
         floor = float(scores.min()) - 1.0 if m else 0.0
         items = [*(int(cands.items[j]) for j in best), *(r.id for r in fill)]
         all_scores = [*scores[best].tolist(), *(floor - 1e-3 * k for k in range(len(fill)))]
         for r in fill:
             author_of[r.id] = r.author_id
             topics_of[r.id] = self._topic_ids(r.topics)
-        feed = arrange(items, all_scores, PAGE_SIZE, author_of, topics_of, self.session["tail"])
+        feed = arrange(items, all_scores, self.size, author_of, topics_of, self.session["tail"])
 
         # Exploration: fresh notes by Thompson sampling on a bounded share of the slots.
         before = set(feed)
@@ -785,6 +854,7 @@ class _Request:
         explored = set(feed) - before
         # The position moves past the newest notes only as far as they were all served,
         # so nothing in between is skipped.
+        fill_position = position
         served = set(feed)
         for row in fill:
             if row.id not in served and row.id not in exclude:
@@ -795,10 +865,44 @@ class _Request:
 
         notes = [n for n in _fetch(self.public, feed) if n.author_id not in self.reader.blocked]
         feed = [n.id for n in notes]
-        reasons = [self.reason(n, cands, explored, {r.id for r in fill}) for n in notes]
-        has_more = bool(feed) and (len(feed) == PAGE_SIZE or more)
+        filled = {r.id for r in fill}
+        has_more = bool(feed) and (len(feed) == self.size or more)
+        self.built = Built(
+            feed,
+            {i: author_of[i] for i in feed},
+            {i: list(topics_of.get(i, [])) for i in feed},
+            position,
+            has_more,
+            fill=[r.id for r in fill if r.id not in exclude],
+            fill_position=fill_position,
+        )
+        if self.size != PAGE_SIZE:  # being prepared: reasons in every language, no state
+            for code in _languages():
+                with translation.override(code):
+                    self.built.reasons[code] = [
+                        self.reason(n, cands, explored, filled) for n in notes
+                    ]
+            return Page(notes, [], None)
+        reasons = [self.reason(n, cands, explored, filled) for n in notes]
+        return self.serve(notes, reasons, has_more, author_of)
+
+    def serve(self, notes: list[Note], reasons: list[dict], has_more: bool, author_of) -> Page:
+        """The page as served: the state remembers it (seen set, session), and the
+        reader's next page is prepared in the background."""
+        feed = [n.id for n in notes]
         if has_more or self.viewer is not None:  # an anonymous last page needs no state
             self.save(feed, author_of)
+        if self.viewer is not None and has_more and settings.FEED_PREPARED_PAGES:
+            from vermilion.core import jobs
+
+            jobs.enqueue(
+                "feed.prepare",
+                max_attempts=1,  # a page not prepared is put together when asked for
+                user_id=self.viewer.pk,
+                channel=self.slug,
+                session=self.session_id,
+                page=self.session["page"],
+            )
         next_cursor = cursors.encode(self.session_id, self.session["page"]) if has_more else None
         return Page(notes, reasons, next_cursor)
 
@@ -820,13 +924,13 @@ class _Request:
         for r in rows:
             author_of[r.id] = r.author_id
         picks = thompson_pick(
-            [r.id for r in rows], shown[keep], engaged[keep], PAGE_SIZE, np.random.default_rng()
+            [r.id for r in rows], shown[keep], engaged[keep], self.size, np.random.default_rng()
         )
         share = CONFIG.explore_share if self.viewer is not None else EXPLORE_SHARE_ANONYMOUS
         out = insert_exploration(
             feed,
             picks,
-            n=PAGE_SIZE,
+            n=self.size,
             max_share=share,
             seen=exclude,
             authors=author_of,
@@ -835,8 +939,8 @@ class _Request:
         )
         # Ranked notes left out to keep the author rule return when too few authors are
         # left for it (``arrange`` relaxed it already): a page is never cut short.
-        missing = [i for i in feed[:PAGE_SIZE] if i not in set(out)]
-        return out + missing[: max(0, min(PAGE_SIZE, len(feed)) - len(out))]
+        missing = [i for i in feed[: self.size] if i not in set(out)]
+        return out + missing[: max(0, min(self.size, len(feed)) - len(out))]
 
     def cold_start_bonus(self, scores: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Picked interests first for a reader with few engagements: notes matching them
@@ -1057,6 +1161,12 @@ def _fetch(browsable: QuerySet[Note], note_ids: list[int]) -> list[Note]:
 
 
 def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
+    if viewer is not None and settings.FEED_PREPARED_PAGES:
+        page = _prepared_page(viewer, channel, position, reset_at)
+        if page is not None:
+            return page
+    if viewer is None and position is None:
+        return _anonymous_first_page(channel)
     request = _Request(viewer, channel, position, reset_at)
     page = request.build()
     if not page.notes and position is None and (request.seen or request.reader.seen_elsewhere):
@@ -1065,4 +1175,170 @@ def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
         # a note within itself.
         request.session = {**_new_session(request.slug), "again": True}
         page = request.build()
+    return page
+
+
+# --- prepared pages -------------------------------------------------------------------------
+#
+# Putting a ranked page together reads the whole reader (about twenty queries) and ranks a
+# few hundred candidates: ~100 ms at a million notes. So once a signed-in reader is served
+# a page, the ``feed.prepare`` job puts their next one together (``prepare``) and keeps it
+# under ``p:<user>:<channel>``; asking for it then costs a few reads by key
+# (``_prepared_page``). A continuation of the session and a new session both take it (for a
+# signed-in reader both mean "what I have not seen yet"). What changed since is respected:
+# notes seen, hidden or by someone blocked since drop out (the spares fill in), and a
+# prepared page is put together again when it is from another snapshot, older than
+# ``PREPARED_MAX_AGE_SECONDS`` or than the reader's latest engagement, follow or reset.
+
+
+def prepare(user_id: int, channel: str = "", session: int = 0, page: int = 1) -> bool:
+    """Put together a reader's next ranked page in ``channel`` (``""``: for you) ahead of
+    time, continuing ``session`` at ``page``; returns whether one was kept."""
+    from vermilion.accounts.models import User
+
+    viewer = User.objects.filter(pk=user_id, is_active=True).first()
+    if viewer is None:
+        return False
+    mode, reset_at = _preference(viewer)
+    found = Interest.objects.filter(slug=channel).first() if channel else None
+    if mode == FeedPreference.Mode.LATEST or (channel and found is None):
+        return False
+    started = time.time()
+    position = Position(session, page) if session and page >= 2 else None
+    try:
+        request = _Request(viewer, found, position, reset_at, size=PAGE_SIZE + PREPARED_EXTRA)
+    except Invalid:  # the session is gone or was another channel's
+        return False
+    if request.session.get("again"):
+        return False
+    request.build()
+    built = request.built
+    if not built.feed:
+        return False
+    record = {
+        "at": started,
+        "v": request.snap.version,
+        "items": [[i, built.authors[i], built.topics[i]] for i in built.feed],
+        "reasons": built.reasons,
+        "bf": built.fill_position,
+        "fill": built.fill,
+        "more": built.more,
+    }
+    key = _prepared_key(viewer.pk, request.slug)
+    save_state(key, record, durable=False, ttl=PREPARED_MAX_AGE_SECONDS)
+    return True
+
+
+def _engaged_since(viewer, at: float) -> bool:
+    """Whether the reader liked, collected, commented, followed or read a note at length
+    since ``at`` (one query): a page prepared before that would not reflect it."""
+    from datetime import UTC, datetime
+
+    from vermilion.engagement.models import Collect, Comment, Like
+
+    since = datetime.fromtimestamp(at, tz=UTC)
+    parts = [
+        Like.objects.filter(user_id=viewer.pk, created_at__gte=since),
+        Collect.objects.filter(user_id=viewer.pk, created_at__gte=since),
+        Comment.objects.filter(author_id=viewer.pk, created_at__gte=since),
+        Follow.objects.filter(follower_id=viewer.pk, created_at__gte=since),
+        Event.objects.filter(
+            user_id=viewer.pk,
+            type=Event.Type.DWELL,
+            ms__gte=artifacts.LONG_DWELL_MS,
+            created_at__gte=since,
+        ),
+    ]
+    first, *rest = [qs.values_list("pk") for qs in parts]
+    return bool(first.union(*rest, all=True)[:1])
+
+
+def _prepared_page(viewer, channel: Interest | None, position: Position | None, reset_at):
+    """The reader's prepared page, still valid and still a full page once what changed
+    since is taken out, as served; None to put one together now."""
+    slug = channel.slug if channel is not None else ""
+    record = load_state(_prepared_key(viewer.pk, slug))
+    if not record:
+        return None
+    snap, _ranker = _snapshot_or_empty()
+    at = float(record.get("at", 0))
+    if time.time() - at > PREPARED_MAX_AGE_SECONDS or record.get("v") != snap.version:
+        return None
+    if reset_at is not None and reset_at.timestamp() >= at:
+        return None
+    if _engaged_since(viewer, at):
+        return None
+    request = _Request(viewer, channel, position, reset_at, light=True)
+    if request.session.get("again"):
+        return None
+    exclude, reader = request.excluded_ids(), request.reader
+    items, authors, topics = [], {}, {}
+    for note_id, author_id, topic_ids in record["items"]:
+        if note_id in exclude or author_id in reader.hidden_authors or author_id in reader.blocked:
+            continue
+        if request.hidden_topic_ids.intersection(topic_ids):
+            continue
+        items.append(note_id)
+        authors[note_id], topics[note_id] = author_id, topic_ids
+    more = bool(record.get("more")) or len(items) > PAGE_SIZE
+    if len(items) < PAGE_SIZE and more:
+        return None
+    # In its order, under the author rule against this session's last authors.
+    order = [-float(k) for k in range(len(items))]
+    feed = arrange(items, order, PAGE_SIZE, authors, topics, request.session["tail"])
+    notes = [n for n in _fetch(request.public, feed) if n.author_id not in reader.blocked]
+    if len(notes) < min(PAGE_SIZE, len(feed)):
+        return None  # deleted or hidden since: put together anew rather than cut short
+    by_language = record.get("reasons") or {}
+    language = translation.get_language() or ""
+    code = next((c for c in by_language if language.startswith(c)), None)
+    listed = by_language.get(code) or next(iter(by_language.values()), [])
+    reason_of = dict(zip((i for i, _a, _t in record["items"]), listed, strict=False))
+    fallback = {"source": "trending", "text": _("Popular on Vermilion right now")}
+    reasons = [reason_of.get(n.id) or fallback for n in notes]
+    # The newest-first walk: a new session starts it again (the seen set skips what was
+    # served); a continuation moves past the newest notes only as far as all were served.
+    if position is None:
+        request.session["bf"] = None
+    else:
+        request.session["bf"] = record.get("bf")
+        served = {n.id for n in notes}
+        for note_id in record.get("fill", []):
+            if note_id not in served and note_id not in exclude:
+                request.session["bf"] = _Request._position_before(note_id)
+                more = True
+                break
+    page = request.serve(notes, reasons, bool(notes) and more, authors)
+    page.source = "prepared"
+    return page
+
+
+def _anonymous_first_page(channel: Interest | None) -> Page:
+    """An anonymous first page: the same ranked notes for everyone (nothing is known of
+    the reader), so one is put together per channel and language at most every
+    ``LIVE_CACHE_SECONDS`` and each visitor starts their own session with it."""
+    snap, _ranker = _snapshot_or_empty()
+    slug = channel.slug if channel is not None else ""
+    key = f"feed:anon:first:{slug}:{translation.get_language()}:{snap.version}"
+    shared = cache.get(key)
+    if shared is None:
+        request = _Request(None, channel, None, None)
+        page = request.build()
+        built = request.built
+        shared = {
+            "reasons": page.reasons,
+            "items": [[i, built.authors[i]] for i in built.feed],
+            "bf": request.session.get("bf"),
+            "more": page.next_cursor is not None,
+        }
+        cache.set(key, shared, LIVE_CACHE_SECONDS)
+        return page
+    request = _Request(None, channel, None, None, light=True)
+    notes = _fetch(request.public, [i for i, _a in shared["items"]])
+    if len(notes) < len(shared["items"]):  # deleted or hidden since
+        cache.delete(key)
+        return _anonymous_first_page(channel)
+    request.session["bf"] = shared["bf"]
+    page = request.serve(notes, list(shared["reasons"]), shared["more"], dict(shared["items"]))
+    page.source = "shared"
     return page

@@ -7,6 +7,8 @@
 - ``feed.rebuild`` (every 30 minutes): the snapshot and everyone's ALS part
   (``artifacts.rebuild``), and old anonymous feed sessions purged.
 - ``feed.train_ranker`` (daily): the ranker from logged impressions (``training``).
+- ``feed.prepare`` (enqueued when a signed-in reader is served a page): their next page,
+  put together ahead of time (``discover.prepare``).
 """
 
 from __future__ import annotations
@@ -111,3 +113,11 @@ def train_ranker() -> None:
     from .training import train_ranker as train
 
     train()
+
+
+@job("feed.prepare")
+def prepare_page(user_id: int, channel: str = "", session: int = 0, page: int = 1) -> None:
+    """A reader's next discover page, ready before they ask (``discover.prepare``)."""
+    from .discover import prepare
+
+    prepare(int(user_id), str(channel), int(session), int(page))

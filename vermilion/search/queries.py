@@ -180,6 +180,20 @@ def _query_vector(query: str) -> np.ndarray | None:
     return understanding.from_bytes(blob)
 
 
+_matrices: dict[int, np.ndarray] = {}
+
+
+def _note_matrix(snap) -> np.ndarray:
+    """The snapshot's note embeddings as float32, converted once per snapshot (it keeps
+    them as float16; converting 200k of them took longer than the product itself)."""
+    found = _matrices.get(snap.version)
+    if found is None:
+        found = np.asarray(snap.lib.stats.embeddings, np.float32)
+        _matrices.clear()
+        _matrices[snap.version] = found
+    return found
+
+
 def _semantic(query: str, exclude: set[int], filters: NoteFilters) -> list[tuple[int, float]]:
     """Notes closest in meaning to the query, ``(note id, similarity)`` best first.
 
@@ -197,8 +211,13 @@ def _semantic(query: str, exclude: set[int], filters: NoteFilters) -> list[tuple
     if vector is None or not np.any(vector):
         return []
     q = snap.project(vector[None, :])[0].astype(np.float32)
-    sims = snap.lib.stats.embeddings.astype(np.float32) @ q
-    top = np.argsort(-sims)[: SEMANTIC_CANDIDATES * 2]
+    sims = _note_matrix(snap) @ q
+    k = min(len(sims), SEMANTIC_CANDIDATES * 2)
+    if k == 0:
+        return []
+    # The best k without sorting the catalogue (argpartition is linear), then those k.
+    top = np.argpartition(-sims, k - 1)[:k]
+    top = top[np.argsort(-sims[top], kind="stable")]
     created = snap.lib.stats.created_at
     candidates = {}
     for i in top:

@@ -1,0 +1,204 @@
+"""Prepared pages: a signed-in reader's next page put together in the background."""
+
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from vermilion.accounts.services import block, follow, set_interests
+from vermilion.core.models import Job
+from vermilion.engagement.services import like
+from vermilion.feed import artifacts, discover
+from vermilion.feed.discover import PAGE_SIZE, discover_page
+from vermilion.feed.models import FeedState, Hide
+from vermilion.feed.services import reset_recommendations
+
+from .test_discover import _fresh_artifacts, crowd, make_topical  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_user, make_topical):
+    """Ten creators with five notes each about food or travel, some liked, a build."""
+    authors = crowd(make_user, 10)
+    notes = [
+        make_topical(authors[i % 10], ["food", "travel"][i % 2], title=f"n{i}") for i in range(50)
+    ]
+    for fan in crowd(make_user, 3):
+        for note in notes[::4]:
+            like(fan, note)
+    artifacts.rebuild()
+    reader = make_user("reader")
+    set_interests(reader, ["food"])
+    # The notes' understanding jobs would replace the topics set above with the model's.
+    Job.objects.all().delete()
+    return reader, notes
+
+
+def prepared_jobs() -> list[Job]:
+    return list(Job.objects.filter(name="feed.prepare", state=Job.State.QUEUED))
+
+
+def queries_of(fn):
+    with CaptureQueriesContext(connection) as ctx:
+        out = fn()
+    return out, len(ctx)
+
+
+def test_a_served_page_queues_the_next_and_it_is_served_by_key(world, run_jobs):
+    reader, _notes = world
+    (first, reasons, cursor), built_queries = queries_of(lambda: discover_page(reader, None, None))
+    assert len(first) == PAGE_SIZE and cursor
+    jobs = prepared_jobs()
+    assert [j.payload["channel"] for j in jobs] == [""] and jobs[0].payload["user_id"] == reader.pk
+    run_jobs()
+    assert FeedState.objects.filter(key=f"p:{reader.pk}:").exists()
+
+    (second, reasons, cursor), served_queries = queries_of(
+        lambda: discover_page(reader, None, cursor)
+    )
+    assert len(second) == PAGE_SIZE and cursor
+    assert not {n.id for n in first} & {n.id for n in second}
+    assert all(r["source"] and r["text"] for r in reasons)
+    assert served_queries <= 12 < built_queries, (served_queries, built_queries)
+    # It was the prepared page, and serving it queued the one after.
+    assert len(prepared_jobs()) == 1
+
+
+def test_a_new_session_takes_the_prepared_page_and_never_repeats(world, run_jobs):
+    reader, _notes = world
+    seen: list[int] = []
+    for _ in range(2):  # each a new session, as when the app is opened again
+        notes, _reasons, _cursor = discover_page(reader, None, None)
+        run_jobs()
+        seen += [n.id for n in notes]
+    assert FeedState.objects.filter(key=f"p:{reader.pk}:").exists()
+    notes, _reasons, _cursor = discover_page(reader, None, None)  # the last 10 notes
+    seen += [n.id for n in notes]
+    assert len(seen) == len(set(seen)) == 50
+
+
+def test_hides_and_blocks_since_preparing_are_respected(world, run_jobs, django_user_model):
+    reader, _notes = world
+    _first, _r, cursor = discover_page(reader, None, None)
+    run_jobs()
+    record = discover.load_state(f"p:{reader.pk}:")
+    ids = [i for i, _a, _t in record["items"]]
+    authors = {i: a for i, a, _t in record["items"]}
+    hidden_note, blocked_author = ids[0], authors[ids[1]]
+    Hide.objects.create(user=reader, scope="note", note_id=hidden_note)
+    block(reader, django_user_model.objects.get(pk=blocked_author))
+    page = discover._prepared_page(reader, None, discover.parse_cursor(cursor), None)
+    assert page is not None  # the spares filled in
+    served = {n.id for n in page.notes}
+    assert len(served) == PAGE_SIZE and served <= set(ids) and hidden_note not in served
+    assert all(n.author_id != blocked_author for n in page.notes)
+
+
+def test_a_note_deleted_since_preparing_means_a_fresh_page(world, run_jobs):
+    reader, _notes = world
+    _first, _r, cursor = discover_page(reader, None, None)
+    run_jobs()
+    record = discover.load_state(f"p:{reader.pk}:")
+    from vermilion.notes.models import Note
+
+    gone = record["items"][0][0]
+    Note.objects.filter(pk=gone).delete()
+    position = discover.parse_cursor(cursor)
+    assert discover._prepared_page(reader, None, position, None) is None  # not cut short
+    notes, _reasons, _cursor = discover_page(reader, None, cursor)
+    assert notes and gone not in {n.id for n in notes}
+
+
+def test_an_engagement_since_preparing_means_a_fresh_page(world, run_jobs):
+    reader, notes = world
+    first, _r, cursor = discover_page(reader, None, None)
+    run_jobs()
+    assert discover._prepared_page(reader, None, None, None) is not None  # valid until...
+    run_jobs()  # (that call served it and queued the next: prepare it again)
+    like(reader, first[0])
+    assert discover._prepared_page(reader, None, None, None) is None
+
+
+def test_another_snapshot_or_a_reset_retires_prepared_pages(world, run_jobs):
+    reader, _notes = world
+    discover_page(reader, None, None)
+    run_jobs()
+    artifacts.rebuild()
+    assert discover._prepared_page(reader, None, None, None) is None
+    discover_page(reader, None, None)
+    run_jobs()
+    reset_recommendations(reader)
+    assert not FeedState.objects.filter(key__startswith=f"p:{reader.pk}:").exists()
+    assert discover._prepared_page(reader, None, None, None) is None
+
+
+def test_prepared_reasons_follow_the_readers_language(world, run_jobs):
+    reader, _notes = world
+    _n, _r, cursor = discover_page(reader, None, None)
+    run_jobs()
+    with translation.override("zh-hans"):
+        notes, reasons, _cursor = discover_page(reader, None, cursor)
+    assert notes and reasons
+    # Every reason is in Chinese (the English ones are all plain ASCII sentences).
+    assert all(not r["text"].isascii() for r in reasons), reasons
+
+
+def test_channels_are_prepared_apart(world, run_jobs, make_user):
+    reader, _notes = world
+    _n, _r, cursor = discover_page(reader, "travel", None)
+    assert [j.payload["channel"] for j in prepared_jobs()] == ["travel"]
+    run_jobs()
+    assert discover._prepared_page(reader, None, None, None) is None  # not for "for you"
+    notes, _r, _c = discover_page(reader, "travel", cursor)
+    from vermilion.feed.models import NoteFeatures
+
+    travel = set(
+        NoteFeatures.objects.filter(topics__has_key="travel").values_list("note_id", flat=True)
+    )
+    assert notes and {n.id for n in notes} <= travel
+
+
+def test_anonymous_readers_and_the_latest_order_prepare_nothing(world, make_user):
+    reader, _notes = world
+    discover_page(None, None, None)
+    assert not prepared_jobs()
+    from vermilion.feed.services import set_feed_mode
+
+    set_feed_mode(reader, "latest")
+    discover_page(reader, None, None)
+    assert not prepared_jobs()
+    assert discover.prepare(reader.pk) is False
+
+
+def test_prepare_copes_with_people_and_channels_that_are_gone(world, make_user):
+    reader, _notes = world
+    assert discover.prepare(10**12) is False
+    assert discover.prepare(reader.pk, "no-such-channel") is False
+    ghost = make_user("ghost")
+    ghost.is_active = False
+    ghost.save()
+    assert discover.prepare(ghost.pk) is False
+    follow(reader, make_user("pal"))
+    assert discover.prepare(reader.pk, "", session=12345, page=3) is True  # a new session
+
+
+def test_anonymous_first_pages_are_shared_and_sessions_stay_apart(world):
+    (first_a, reasons_a, cursor_a), built = queries_of(lambda: discover_page(None, None, None))
+    (first_b, reasons_b, cursor_b), shared = queries_of(lambda: discover_page(None, None, None))
+    assert [n.id for n in first_a] == [n.id for n in first_b] and reasons_a == reasons_b
+    assert cursor_a != cursor_b and shared < built
+    next_a, _r, _c = discover_page(None, None, cursor_a)
+    next_b, _r, _c = discover_page(None, None, cursor_b)
+    assert not {n.id for n in next_a} & {n.id for n in first_a}
+    assert not {n.id for n in next_b} & {n.id for n in first_b}
+    from vermilion.notes.models import Note
+
+    Note.objects.filter(pk=first_a[0].pk).delete()  # gone: the shared page is made again
+    again, _r, _c = discover_page(None, None, None)
+    assert again and first_a[0].pk not in {n.id for n in again}
