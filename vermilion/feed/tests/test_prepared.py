@@ -202,3 +202,19 @@ def test_anonymous_first_pages_are_shared_and_sessions_stay_apart(world):
     Note.objects.filter(pk=first_a[0].pk).delete()  # gone: the shared page is made again
     again, _r, _c = discover_page(None, None, None)
     assert again and first_a[0].pk not in {n.id for n in again}
+
+
+def test_the_api_says_how_each_page_was_made(world, run_jobs, client_for, anon):
+    reader, _notes = world
+    client = client_for(reader)
+    first = client.get("/api/v1/feed/discover")
+    assert first.status_code == 200 and first["Server-Timing"] == 'feed;desc="built"'
+    run_jobs()
+    second = client.get("/api/v1/feed/discover", {"cursor": first.json()["next_cursor"]})
+    assert second.status_code == 200 and second["Server-Timing"] == 'feed;desc="prepared"'
+    assert not {i["id"] for i in first.json()["items"]} & {i["id"] for i in second.json()["items"]}
+    assert all(i["reason"]["text"] for i in second.json()["items"])
+    assert anon.get("/api/v1/feed/discover")["Server-Timing"] in (
+        'feed;desc="built"',
+        'feed;desc="shared"',
+    )
