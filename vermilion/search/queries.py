@@ -4,7 +4,8 @@ Notes (``search_notes``), one page at a time:
 
 1. The query's terms (``analysis.query_terms``). A query with no letters or digits is
    refused (``empty_query``), one over ``QUERY_MAX_CHARS`` too (``query_too_long``).
-2. Candidates from the engine (``engines``), newest first, at most ``CANDIDATES`` each:
+2. Candidates from the engine (``engines``), newest first, at most ``CANDIDATES`` of each
+   kind and ``MAX_CANDIDATES`` in all:
    notes with every term (*exact*); when those are few, notes with some (*partial*); for a
    Latin word the vocabulary does not know, the closest known words by trigram similarity
    stand in (*fuzzy*: "hotpt" finds "hotpot"); and, ranked below all of those, notes whose
@@ -47,8 +48,11 @@ from .models import HashtagDoc, HotSearch, NoteDoc, PopularQuery, SearchHistory,
 
 PAGE_SIZE = 20
 QUERY_MAX_CHARS = 100
-#: Engine matches read per kind of match (the newest): relevance ranks these.
-CANDIDATES = 300
+#: Engine matches read per kind of match (the newest), and in all: relevance ranks these.
+#: The bound keeps a query's cost flat however many notes match (at a million notes a
+#: common word matches a third of them); the newest matches are the ones people want.
+CANDIDATES = 200
+MAX_CANDIDATES = 400
 #: Partial matches are read only when fewer exact ones than this were found.
 PARTIAL_BELOW = 60
 #: A misspelt word is replaced by up to this many known words at least this similar.
@@ -257,10 +261,18 @@ def _bm25(
     for note_id, fields in docs.items():
         per = {}
         for f in NOTE_FIELDS:
-            tokens = fields[f].split()
-            lengths[f].append(len(tokens))
-            # Only the query's terms are ever looked up: count those, not every token.
-            per[f] = ({t: tokens.count(t) for t in terms} if tokens else {}, len(tokens))
+            text = fields[f]
+            # Tokens are single-spaced (analysis.joined): the length without splitting.
+            length = text.count(" ") + 1 if text else 0
+            lengths[f].append(length)
+            # Only the query's terms are ever looked up, and a field is split into tokens
+            # only when one of them occurs in its text at all (most fields have none).
+            present = [t for t in terms if t in text]
+            if present:
+                tokens = text.split()
+                per[f] = ({t: tokens.count(t) for t in present}, length)
+            else:
+                per[f] = ({}, length)
         counted[note_id] = per
     average = {f: (sum(v) / len(v) if v else 0.0) or 1.0 for f, v in lengths.items()}
     scores, coverage = {}, {}
@@ -319,16 +331,22 @@ def search_notes(
         matched[note_id] = "exact"
     corrected: list[tuple[str, str]] = []
     fuzzy_words, corrected = _corrections(terms)
+
+    def budget() -> int:
+        return min(CANDIDATES, MAX_CANDIDATES - len(matched))
+
     if fuzzy_words:
         known = [t for t in terms if t not in {c[0] for c in corrected}]
         for word in fuzzy_words:
+            if budget() <= 0:
+                break
             for note_id in eng.match_notes(
-                [*known, word], require_all=True, filters=filters, limit=CANDIDATES
+                [*known, word], require_all=True, filters=filters, limit=budget()
             ):
                 matched.setdefault(note_id, "fuzzy")
-    if len(terms) > 1 and len(matched) < PARTIAL_BELOW:
+    if len(terms) > 1 and len(matched) < PARTIAL_BELOW and budget() > 0:
         for note_id in eng.match_notes(
-            [*terms, *fuzzy_words], require_all=False, filters=filters, limit=CANDIDATES
+            [*terms, *fuzzy_words], require_all=False, filters=filters, limit=budget()
         ):
             matched.setdefault(note_id, "partial")
     by_meaning: dict[int, float] = {}
