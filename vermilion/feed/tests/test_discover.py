@@ -436,3 +436,21 @@ def test_followed_notes_are_read_per_author_newest_first(make_user, make_note):
     assert sorted(ids) == sorted([n.id for n in many[-3:]] + [shown.id])
     assert not set(ids) & {n.id for n in hidden}
     assert followed_note_ids([], 3) == []
+
+
+def test_followed_creators_notes_in_a_channel_are_only_the_channels(make_user, make_topical):
+    authors = crowd(make_user, 6)
+    for i in range(12):
+        make_topical(authors[i % 6], "food", title=f"f{i}")
+    artifacts.rebuild()
+    reader, pal = make_user("reader"), make_user("pal")
+    follow(reader, pal)
+    food = make_topical(pal, "food", title="pal food")
+    tagged = make_topical(pal, None, title="pal tagged", hashtags=["food"])
+    travel = make_topical(pal, "travel", title="pal travel")
+    notes, reasons, _cursor = discover_page(reader, "food", None)
+    served = {n.id: r for n, r in zip(notes, reasons, strict=True)}
+    assert food.id in served and tagged.id in served and travel.id not in served
+    assert served[food.id]["source"] == "following"
+    notes, _reasons, _cursor = discover_page(reader, "travel", None)
+    assert travel.id in {n.id for n in notes} and food.id not in {n.id for n in notes}
