@@ -218,3 +218,25 @@ def test_the_api_says_how_each_page_was_made(world, run_jobs, client_for, anon):
         'feed;desc="built"',
         'feed;desc="shared"',
     )
+
+
+def test_the_kept_reader_is_read_again_when_it_changed(world, make_user):
+    from vermilion.accounts.services import unfollow
+
+    reader, notes = world
+    pal = make_user("pal")
+    follow(reader, pal)
+    first = discover._read_reader(reader, None)
+    assert first.followees == [pal.pk] and not first.history
+    with CaptureQueriesContext(connection) as kept:
+        again = discover._read_reader(reader, None)
+    assert again.followees == [pal.pk]
+    like(reader, notes[5])
+    with CaptureQueriesContext(connection) as changed:
+        after_like = discover._read_reader(reader, None)
+    assert [e.note_id for e in after_like.history] == [notes[5].id]
+    assert len(changed) > len(kept)  # the kept copy was not used
+    unfollow(reader, pal)
+    assert discover._read_reader(reader, None).followees == []
+    artifacts.rebuild()  # a new ALS row
+    assert discover._read_reader(reader, None).recs is not None
