@@ -131,12 +131,13 @@ def _doc_count() -> int:
     return max(1, found)
 
 
-def _corrections(terms: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Known words for the misspelt Latin terms (those the vocabulary lacks)."""
+def _corrections(terms: list[str], df: dict[str, int]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Known words for the misspelt Latin terms (those the vocabulary lacks: ``df``, the
+    terms' document frequencies, has none for them)."""
     latin = [t for t in terms if t.isascii() and t.isalpha() and len(t) >= FUZZY_MIN_LENGTH]
     if not latin:
         return [], []
-    known = set(Term.objects.filter(term__in=latin).values_list("term", flat=True))
+    known = {t for t in latin if df.get(t, 0) > 0}
     eng = engine()
     words, corrected = [], []
     # Pinyin of a hashtag ("huoguo") stands for the hashtag (火锅).
@@ -158,13 +159,13 @@ def _corrections(terms: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
             continue
         scored = sorted(
             (
-                (analysis.similarity(term, word), df, word)
-                for word, df in eng.similar_terms(term)
+                (analysis.similarity(term, word), count, word)
+                for word, count in eng.similar_terms(term)
                 if word != term
             ),
             key=lambda s: (-s[0], -s[1], s[2]),
         )
-        best = [w for sim, _df, w in scored[:FUZZY_WORDS] if sim >= FUZZY_MIN_SIMILARITY]
+        best = [w for sim, _n, w in scored[:FUZZY_WORDS] if sim >= FUZZY_MIN_SIMILARITY]
         words.extend(best)
         if best:
             corrected.append((term, best[0]))
@@ -325,12 +326,30 @@ def search_notes(
         kind=kind, since=since, until=until, viewer_id=getattr(viewer, "pk", None)
     )
     eng = engine()
+    # Document frequencies: which words are known, BM25's, and how many notes each match
+    # can find (a word no note contains makes an exact match empty without asking).
+    df = dict(Term.objects.filter(term__in=terms).values_list("term", "df"))
+    fuzzy_words, corrected = _corrections(terms, df)
+    if fuzzy_words:
+        df.update(Term.objects.filter(term__in=fuzzy_words).values_list("term", "df"))
+
+    def expected(words: list[str], require_all: bool) -> int:
+        """At most how many notes match (all of the words: the rarest's count; any of
+        them: the sum). Zero only when no note can match."""
+        counts = [df.get(w, 0) for w in words]
+        return min(counts) if require_all else sum(counts)
+
+    def match(words: list[str], require_all: bool, limit: int) -> list[int]:
+        found = expected(words, require_all)
+        if found == 0:
+            return []
+        return eng.match_notes(
+            words, require_all=require_all, filters=filters, limit=limit, expected=found
+        )
 
     matched: dict[int, str] = {}
-    for note_id in eng.match_notes(terms, require_all=True, filters=filters, limit=CANDIDATES):
+    for note_id in match(terms, True, CANDIDATES):
         matched[note_id] = "exact"
-    corrected: list[tuple[str, str]] = []
-    fuzzy_words, corrected = _corrections(terms)
 
     def budget() -> int:
         return min(CANDIDATES, MAX_CANDIDATES - len(matched))
@@ -340,14 +359,10 @@ def search_notes(
         for word in fuzzy_words:
             if budget() <= 0:
                 break
-            for note_id in eng.match_notes(
-                [*known, word], require_all=True, filters=filters, limit=budget()
-            ):
+            for note_id in match([*known, word], True, budget()):
                 matched.setdefault(note_id, "fuzzy")
     if len(terms) > 1 and len(matched) < PARTIAL_BELOW and budget() > 0:
-        for note_id in eng.match_notes(
-            [*terms, *fuzzy_words], require_all=False, filters=filters, limit=budget()
-        ):
+        for note_id in match([*terms, *fuzzy_words], False, budget()):
             matched.setdefault(note_id, "partial")
     by_meaning: dict[int, float] = {}
     # Matches by meaning rank after every lexical one: they are needed only once the
@@ -367,12 +382,18 @@ def search_notes(
             by_meaning = {i: s for i, s in by_meaning.items() if i in of_kind}
 
     ids = [*matched, *by_meaning]
-    rows = {
-        r[0]: r
-        for r in visible_notes_for(viewer)
+    counts = ("id", "likes_count", "collects_count", "comments_count", "created_at")
+    # Relevance needs the lexical matches' tokens: read in the same query.
+    doc_fields = [f"search_doc__{f}" for f in NOTE_FIELDS] if sort == "relevance" else []
+    rows, docs = {}, {}
+    for r in (
+        visible_notes_for(viewer)
         .filter(pk__in=ids, author__is_active=True)
-        .values_list("id", "likes_count", "collects_count", "comments_count", "created_at")
-    }
+        .values_list(*counts, *doc_fields)
+    ):
+        rows[r[0]] = r[:5]
+        if doc_fields and r[0] in matched:
+            docs[r[0]] = dict(zip(NOTE_FIELDS, (v or "" for v in r[5:]), strict=True))
     hits = [NoteHit(i, matched.get(i, "semantic")) for i in ids if i in rows]
     now = time.time()
     if sort == "latest":
@@ -382,13 +403,7 @@ def search_notes(
         hits = [h for h in hits if h.match != "semantic"]
         hits.sort(key=lambda h: (-_engagement(*rows[h.note_id][1:4]), -h.note_id))
     else:
-        lexical = [h.note_id for h in hits if h.match != "semantic"]
-        docs = {
-            d["note_id"]: d
-            for d in NoteDoc.objects.filter(note_id__in=lexical).values("note_id", *NOTE_FIELDS)
-        }
         all_terms = [*terms, *fuzzy_words]
-        df = dict(Term.objects.filter(term__in=all_terms).values_list("term", "df"))
         # "#hotpot" asks for the hashtag first: its field outweighs the title then.
         weights = TAG_QUERY_WEIGHTS if query[:1] in "#＃" else FIELD_WEIGHTS
         text = _bm25(docs, all_terms, df, weights)
