@@ -13,10 +13,11 @@ visibility) is shared Python code, so the modes differ only in speed:
 
 SQLite: FTS5 tables ``search_note_fts`` (a column per field, rowid = note id),
 ``search_user_fts``, and ``search_term_trgm`` (the trigram tokenizer over the
-vocabulary). PostgreSQL: ``tsv tsvector`` columns on ``search_notedoc`` and
-``search_userdoc`` made with ``array_to_tsvector`` (our tokens as lexemes, no parser in
-the way), GIN indexes, and a pg_trgm GIN index on ``search_term.term``. The migration
-``0002`` creates whichever the database needs.
+vocabulary). PostgreSQL: ``tsv tsvector`` values in ``search_notetsv`` (one narrow row
+per note) and on ``search_userdoc``, made with ``array_to_tsvector`` (our tokens as
+lexemes, no parser in the way), GIN indexes, and a pg_trgm GIN index on
+``search_term.term``. The migrations ``0002`` and ``0003`` create whichever the database
+needs.
 
 Query text never reaches either engine's syntax: terms are letters and digits only
 (``analysis``), and each is quoted.

@@ -2,7 +2,7 @@
 
 The analysed tokens live in ordinary tables (``NoteDoc``, ``UserDoc``, ``HashtagDoc``), the
 same in both database modes; each engine adds its own index over them in the migrations
-(``engines.py``): SQLite FTS5 virtual tables, or PostgreSQL ``tsvector`` columns with GIN
+(``engines.py``): SQLite FTS5 virtual tables, or PostgreSQL ``tsvector`` values with GIN
 indexes and a pg_trgm index on the vocabulary. Relevance is computed in Python from these
 rows (BM25 over the fields, ``ranking.py``), so both modes rank alike.
 """
