@@ -57,7 +57,7 @@ def test_a_served_page_queues_the_next_and_it_is_served_by_key(world, run_jobs):
     jobs = prepared_jobs()
     assert [j.payload["channel"] for j in jobs] == [""] and jobs[0].payload["user_id"] == reader.pk
     run_jobs()
-    assert FeedState.objects.filter(key=f"p:{reader.pk}:").exists()
+    assert discover.load_state(f"p:{reader.pk}:")
 
     (second, reasons, cursor), served_queries = queries_of(
         lambda: discover_page(reader, None, cursor)
@@ -77,7 +77,7 @@ def test_a_new_session_takes_the_prepared_page_and_never_repeats(world, run_jobs
         notes, _reasons, _cursor = discover_page(reader, None, None)
         run_jobs()
         seen += [n.id for n in notes]
-    assert FeedState.objects.filter(key=f"p:{reader.pk}:").exists()
+    assert discover.load_state(f"p:{reader.pk}:")
     notes, _reasons, _cursor = discover_page(reader, None, None)  # the last 10 notes
     seen += [n.id for n in notes]
     assert len(seen) == len(set(seen)) == 50
@@ -134,6 +134,7 @@ def test_another_snapshot_or_a_reset_retires_prepared_pages(world, run_jobs):
     discover_page(reader, None, None)
     run_jobs()
     reset_recommendations(reader)
+    assert discover.load_state(f"p:{reader.pk}:") is None
     assert not FeedState.objects.filter(key__startswith=f"p:{reader.pk}:").exists()
     assert discover._prepared_page(reader, None, None, None) is None
 
