@@ -620,13 +620,16 @@ class _Request:
         position: Position | None,
         reset_at,
         *,
-        size: int = PAGE_SIZE,
+        preparing: bool = False,
         light: bool = False,
     ):
         self.viewer = viewer
         self.channel = channel
         self.slug = channel.slug if channel is not None else ""
-        self.size = size  # notes put together: a page, or a prepared page and its spares
+        # Being prepared (``prepare``): a page and its spares, reasons in every language,
+        # nothing saved. Otherwise a page, served.
+        self.preparing = preparing
+        self.size = PAGE_SIZE + PREPARED_EXTRA if preparing else PAGE_SIZE
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
         # A prepared page needs only what filters it (``light``), not what ranks it.
@@ -963,7 +966,7 @@ class _Request:
             fill=[r.id for r in fill if r.id not in exclude],
             fill_position=fill_position,
         )
-        if self.size != PAGE_SIZE:  # being prepared: reasons in every language, no state
+        if self.preparing:
             for code in _languages():
                 with translation.override(code):
                     self.built.reasons[code] = [
@@ -1293,7 +1296,7 @@ def prepare(user_id: int, channel: str = "", session: int = 0, page: int = 1) ->
     started = time.time()
     position = Position(session, page) if session and page >= 2 else None
     try:
-        request = _Request(viewer, found, position, reset_at, size=PAGE_SIZE + PREPARED_EXTRA)
+        request = _Request(viewer, found, position, reset_at, preparing=True)
     except Invalid:  # the session is gone or was another channel's
         return False
     if request.session.get("again"):
