@@ -1,9 +1,15 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vermilion.settings")
-application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+
+from vermilion.core.asgi import ReusedThreadsASGIHandler  # noqa: E402
+
+application = ReusedThreadsASGIHandler(threads=settings.WEB_THREADS)
 
 # Search analyses every query with jieba: load its dictionary at start-up, not on the
 # first search (about a second).

@@ -146,9 +146,15 @@ else:
                     "PRAGMA foreign_keys=ON; PRAGMA cache_size=-20000;"
                 ),
             },
+            # The web server's threads live on (vermilion.core.asgi) and keep their
+            # connection, its parsed schema and its page cache from request to request.
+            "CONN_MAX_AGE": None,
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Threads that run the web server's sync code (views, the ORM), each keeping its database
+# connection; a request waits when all are busy.
+WEB_THREADS = env_int("WEB_THREADS", 8)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
