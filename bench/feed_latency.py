@@ -36,7 +36,9 @@ fresh data dir under var/bench/feed-<mode>/:
    | anonymous | ``GET /api/v1/feed/discover``, no token: trending and fresh notes |
    | first page | the same signed in, each request the next reader in turn (a new session) |
    | next page | each reader's following page (``cursor=``), readers in turn: deep scrolling |
-   | channel | a signed-in first page of an interest channel, channels and readers in turn |
+   | own channel | a signed-in first page of one of the reader's own interest channels (the |
+   |  | explore tabs that lead), their first three in turn: opening the app, then a tab |
+   | channel | a signed-in first page of any interest channel, channels and readers in turn |
    | channel, next | each reader's next page in their channel (reader i: channel i mod n) |
 
    p50 and p99 are nearest-rank percentiles of each round; the table shows the median over
@@ -78,13 +80,14 @@ VERMILION = [sys.executable, "-m", "vermilion.cli"]
 PG_URL = "postgres://postgres@127.0.0.1:5432/vermilion_feed_bench"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 TARGET_P99_MS = 50.0
-ENDPOINTS = ("health", "anonymous", "first", "next", "channel", "channel_next")
+ENDPOINTS = ("health", "anonymous", "first", "next", "own_channel", "channel", "channel_next")
 LABELS = {
     "health": "GET /api/health",
     "anonymous": "discover, anonymous",
     "first": "discover, first page",
     "next": "discover, next page",
-    "channel": "discover, a channel",
+    "own_channel": "discover, own channel",
+    "channel": "discover, any channel",
     "channel_next": "discover, channel, next",
 }
 CONFIGS = ("prepared", "built")
@@ -232,6 +235,11 @@ def measure(port: int, setup: dict, args) -> dict:
         cursor = cursors.get((r, ""))
         return discover(tokens[r], f"?cursor={cursor}" if cursor else ""), (r, "")
 
+    def own_channel(i: int):
+        r = i % len(tokens)
+        mine = setup["reader_channels"][r] or channels
+        return discover(tokens[r], f"?channel={mine[(i // len(tokens)) % len(mine)]}"), None
+
     def channel_next(i: int):
         r = i % len(tokens)
         channel = channels[r % len(channels)]
@@ -245,6 +253,7 @@ def measure(port: int, setup: dict, args) -> dict:
         "anonymous": lambda i: (discover({}), None),
         "first": lambda i: (discover(tokens[i % len(tokens)]), None),
         "next": next_page,
+        "own_channel": own_channel,
         "channel": lambda i: (
             discover(tokens[i % len(tokens)], f"?channel={channels[i % len(channels)]}"),
             None,
@@ -356,6 +365,7 @@ def prepare(args) -> None:
     from vermilion.accounts.services import issue_token
     from vermilion.core.models import Job
     from vermilion.feed import artifacts, training
+    from vermilion.feed.discover import PREPARED_CHANNELS
     from vermilion.feed.models import Event, FeedState
 
     if args.readers == 0:
@@ -405,12 +415,21 @@ def prepare(args) -> None:
     )
     people = User.objects.in_bulk(readers)
     tokens = [issue_token(people[r], "feed-bench") for r in readers]
+    own = {r: [] for r in readers}
+    for user_id, slug in (
+        User.interests.through.objects.filter(user_id__in=readers)
+        .order_by("interest__position", "interest__slug")
+        .values_list("user_id", "interest_id")
+    ):
+        own[user_id].append(slug)
     print(
         json.dumps(
             {
                 "tokens": tokens,
                 "median_events": statistics.median(counts.get(r, 0) for r in readers),
                 "channels": list(Interest.objects.order_by("slug").values_list("slug", flat=True)),
+                # Each reader's own interests as their explore tabs lead them.
+                "reader_channels": [own[r][:PREPARED_CHANNELS] for r in readers],
             }
         )
     )

@@ -8,7 +8,8 @@
   (``artifacts.rebuild``), and old anonymous feed sessions purged.
 - ``feed.train_ranker`` (daily): the ranker from logged impressions (``training``).
 - ``feed.prepare`` (enqueued when a signed-in reader is served a page): their next page,
-  put together ahead of time (``discover.prepare``).
+  put together ahead of time (``discover.prepare``); after a "for you" first page, also
+  the first pages of their own interest channels (``discover.prepare_channels``).
 """
 
 from __future__ import annotations
@@ -117,7 +118,11 @@ def train_ranker() -> None:
 
 @job("feed.prepare")
 def prepare_page(user_id: int, channel: str = "", session: int = 0, page: int = 1) -> None:
-    """A reader's next discover page, ready before they ask (``discover.prepare``)."""
-    from .discover import prepare
+    """A reader's next discover page, ready before they ask (``discover.prepare``); when
+    the page just served began a "for you" session, also the first pages of their own
+    interest channels (``discover.prepare_channels``)."""
+    from .discover import prepare, prepare_channels
 
     prepare(int(user_id), str(channel), int(session), int(page))
+    if not channel and int(page) == 2:
+        prepare_channels(int(user_id))

@@ -241,3 +241,58 @@ def test_the_kept_reader_is_read_again_when_it_changed(world, make_user):
     assert discover._read_reader(reader, None).followees == []
     artifacts.rebuild()  # a new ALS row
     assert discover._read_reader(reader, None).recs is not None
+
+
+def test_a_new_session_prepares_the_readers_own_channels(world, run_jobs):
+    reader, _notes = world
+    first, _r, _c = discover_page(reader, None, None)  # opening the app: "for you"
+    run_jobs()
+    assert discover.load_state(f"p:{reader.pk}:food")  # their interest
+    assert discover.load_state(f"p:{reader.pk}:travel") is None  # not theirs
+    discover.served_from.set("built")
+    notes, reasons, cursor = discover_page(reader, "food", None)  # then the tab
+    assert discover.served_from.get() == "prepared"
+    # The food notes not already served on the first page (25 in all: fewer than two pages).
+    assert notes and all(r["text"] for r in reasons)
+    assert not {n.id for n in notes} & {n.id for n in first}
+    from vermilion.feed.models import NoteFeatures
+
+    food = set(
+        NoteFeatures.objects.filter(topics__has_key="food").values_list("note_id", flat=True)
+    )
+    assert {n.id for n in notes} <= food
+
+
+def test_own_channels_are_prepared_again_only_when_stale(world, run_jobs, monkeypatch):
+    from vermilion.feed import tasks
+
+    reader, notes = world
+    discover_page(reader, None, None)
+    run_jobs()
+    assert discover.prepare_channels(reader.pk) == []  # still fresh: nothing to do
+    # Deeper pages of "for you" do not prepare channels (only a session's start does).
+    calls = []
+    monkeypatch.setattr(discover, "prepare_channels", lambda *a, **k: calls.append(a) or [])
+    tasks.prepare_page(reader.pk, "", 1, 3)
+    assert calls == []
+    tasks.prepare_page(reader.pk, "", 1, 2)
+    assert calls == [(reader.pk,)]
+    monkeypatch.undo()
+    like(reader, notes[1])  # what the kept page does not know of
+    assert discover.prepare_channels(reader.pk) == ["food"]
+    artifacts.rebuild()  # another snapshot
+    assert discover.prepare_channels(reader.pk) == ["food"]
+
+
+def test_at_most_a_few_own_channels_in_catalogue_order(world, make_user, make_topical):
+    reader, _notes = world
+    author = make_user("wide")
+    for slug in ("books", "pets", "tech", "fashion", "food"):
+        for i in range(3):
+            make_topical(author, slug, title=f"{slug}{i}")
+    Job.objects.all().delete()
+    artifacts.rebuild()
+    set_interests(reader, ["pets", "books", "tech", "fashion", "food"])
+    prepared = discover.prepare_channels(reader.pk)
+    assert prepared == ["fashion", "food", "tech"][: discover.PREPARED_CHANNELS]
+    assert discover.prepare_channels(make_user("nobody").pk) == []
