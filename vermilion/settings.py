@@ -265,6 +265,10 @@ SERVE_MEDIA = STORAGE_BACKEND == "local"
 # --- uploads --------------------------------------------------------------------------------
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 20 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 50_000_000)
+# Videos: the largest file (resumable uploads) and the longest running time accepted.
+MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 500 * 1024 * 1024)
+MAX_VIDEO_SECONDS = env_int("MAX_VIDEO_SECONDS", 15 * 60)
+UPLOAD_EXPIRY_HOURS = env_int("UPLOAD_EXPIRY_HOURS", 24)  # unfinished resumable uploads
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None

@@ -16,6 +16,7 @@ Handlers live in each app's ``tasks.py`` (imported at start-up by ``CoreConfig``
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import os
@@ -40,6 +41,7 @@ log = logging.getLogger("vermilion.jobs")
 _registry: dict[str, Callable[..., None]] = {}
 _periodic: dict[str, float] = {}  # job name -> interval in seconds
 _discovered = False
+_running: contextvars.ContextVar[Job | None] = contextvars.ContextVar("job", default=None)
 
 
 class PermanentError(Exception):
@@ -159,9 +161,26 @@ def claim(worker: str | None = None) -> Job | None:
         return candidate
 
 
+def heartbeat() -> bool:
+    """Renew the lease of the job running on this thread, for handlers that run longer
+    than ``JOBS_LEASE_SECONDS`` (a transcode): call it now and then, and no other worker
+    takes the job while this one is alive. False when the lease is no longer ours (it ran
+    out and another worker claimed the job): the handler may stop, its work is redone."""
+    claimed = _running.get()
+    if claimed is None:
+        return True
+    renewed = timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS)
+    return bool(
+        Job.objects.filter(
+            pk=claimed.pk, state=Job.State.RUNNING, locked_by=claimed.locked_by
+        ).update(locked_until=renewed)
+    )
+
+
 def _execute(claimed: Job) -> bool:
     autodiscover()
     handler = _registry.get(claimed.name)
+    token = _running.set(claimed)
     try:
         if handler is None:
             raise PermanentError(f"no handler registered for {claimed.name!r}")
@@ -186,6 +205,8 @@ def _execute(claimed: Job) -> bool:
             update_fields=["state", "last_error", "locked_until", "run_after", "finished_at"]
         )
         return False
+    finally:
+        _running.reset(token)
     claimed.state = Job.State.DONE
     claimed.locked_until = None
     claimed.finished_at = timezone.now()

@@ -271,6 +271,19 @@ def _flattened(img: Image.Image) -> Image.Image:
     return background
 
 
+def blurhash_of(image: Image.Image) -> str:
+    """The blurhash of any picture (a video's poster too), from a small copy."""
+    sample = image.convert("RGB")
+    sample.thumbnail((64, 64))
+    return _blurhash(sample)
+
+
+def dominant_color_of(image: Image.Image) -> str:
+    sample = image.convert("RGB")
+    sample.thumbnail((64, 64))
+    return _dominant_color(sample)
+
+
 def _blurhash(sample: Image.Image) -> str:
     with warnings.catch_warnings():
         # blurhash-python 1.2 reads pixels with Image.getdata, deprecated for Pillow 14; the

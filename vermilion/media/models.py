@@ -42,6 +42,12 @@ class Media(models.Model):
     renditions = models.JSONField(default=dict, blank=True)
     alt_text = models.CharField(max_length=500, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)  # percent, for long jobs
+    # Videos: the frame shown before playing (ms into the video), the editor's edit list
+    # (kept beside the untouched original, rendered by the job), and which rendering the
+    # renditions are (each one under its own folder, so cached copies never go stale).
+    cover_ms = models.PositiveIntegerField(null=True, blank=True)
+    edit_list = models.JSONField(default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -53,3 +59,29 @@ class Media(models.Model):
         if self.width and self.height:
             return round(self.width / self.height, 4)
         return None
+
+
+class Upload(models.Model):
+    """A resumable upload in progress (the tus protocol, ``media.uploads``).
+
+    The bytes received so far are in ``VERMILION_DATA_DIR/uploads/<id>.part``; ``offset`` says
+    how many, so a client whose connection dropped asks for it and sends the rest. Once all
+    ``length`` bytes are in, the file is checked and becomes a ``Media`` (``media``).
+    Unfinished uploads are removed after ``UPLOAD_EXPIRY_HOURS``.
+    """
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    filename = models.CharField(max_length=200, blank=True)  # for the owner's eyes only
+    media = models.OneToOneField(
+        Media, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="upload_expiry_idx")]

@@ -23,7 +23,7 @@ from vermilion.core.errors import Forbidden, Invalid, TooLarge
 from vermilion.core.ids import new_id
 from vermilion.core.text import clean, grapheme_len
 
-from . import images, tasks
+from . import images, tasks, video
 from .models import Media
 
 MAX_ALT_TEXT_CHARS = 500
@@ -60,6 +60,61 @@ def create_image_upload(owner, uploaded_file: IO[bytes] | File, *, alt_text: str
             # No row points at the file: don't leave it behind.
             private.delete(stored_path)
             raise
+    return media
+
+
+def create_upload(owner, uploaded_file: IO[bytes] | File, *, alt_text: str = "") -> Media:
+    """The plain ``POST /media``: an image, or a video small enough for one request
+    (larger ones take the resumable upload, ``uploads.py``). What it is is read from the
+    bytes: a photo's signature, else a video container's."""
+    head = _peek(uploaded_file)
+    if images.sniff(head) is not None or not video.looks_like_video(head):
+        return create_image_upload(owner, uploaded_file, alt_text=alt_text)
+    ratelimit.hit("upload", str(owner.pk))
+    alt_text = _clean_alt_text(alt_text)
+    with _bounded_copy(uploaded_file) as (spool, size), tempfile.NamedTemporaryFile() as tmp:
+        for chunk in iter(lambda: spool.read(1024 * 1024), b""):
+            tmp.write(chunk)
+        tmp.flush()
+        return create_video(owner, tmp.name, size, alt_text=alt_text)
+
+
+def _peek(uploaded_file) -> bytes:
+    source = uploaded_file if hasattr(uploaded_file, "chunks") else File(uploaded_file)
+    source.seek(0)
+    head = source.read(64)
+    source.seek(0)
+    return head
+
+
+def create_video(owner, path: str, size: int, *, alt_text: str = "") -> Media:
+    """A complete video file at ``path`` (a temporary file the caller removes): probed,
+    stored privately as it is, and queued for processing. ``UnsupportedMedia`` (415) or
+    ``TooLarge`` (413) when it is not a usable video."""
+    info = video.inspect(path)
+    media_id = new_id()
+    private = storages["private"]
+    with open(path, "rb") as fh:
+        stored_path = private.save(f"originals/{media_id}.{info.container}", File(fh))
+    try:
+        with transaction.atomic():
+            media = Media.objects.create(
+                id=media_id,
+                owner=owner,
+                kind=Media.Kind.VIDEO,
+                status=Media.Status.PROCESSING,
+                original_path=stored_path,
+                original_format=info.container,
+                original_bytes=size,
+                width=info.width,
+                height=info.height,
+                duration_ms=info.duration_ms,
+                alt_text=alt_text,
+            )
+            jobs.enqueue(tasks.PROCESS_VIDEO, max_attempts=3, media_id=media.id)
+    except BaseException:
+        private.delete(stored_path)
+        raise
     return media
 
 

@@ -16,22 +16,27 @@ from __future__ import annotations
 import io
 import logging
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from vermilion.core.errors import ServiceError
-from vermilion.core.jobs import PermanentError, job
+from vermilion.core.jobs import PermanentError, job, periodic
 from vermilion.core.models import Job
 
-from . import images
+from . import images, video
 from .models import Media
 
 log = logging.getLogger("vermilion.media")
 
 PROCESS_IMAGE = "media.process_image"
+PROCESS_VIDEO = "media.process_video"
 GIVE_UP_MESSAGE = gettext_lazy("We could not process this image. Please try uploading it again.")
+GIVE_UP_VIDEO = gettext_lazy("We could not process this video. Please try uploading it again.")
+#: Share of the progress bar the transcode takes; the rest is storing the outputs.
+TRANSCODE_SHARE = 0.9
 MISSING_MESSAGE = gettext_lazy("The uploaded file is missing. Please upload it again.")
 
 
@@ -116,11 +121,148 @@ def _fail(media: Media, message: str) -> None:
     )
 
 
-def _on_last_attempt(media_id: int) -> bool:
+def _on_last_attempt(media_id: int, name: str = PROCESS_IMAGE) -> bool:
     """Whether the queue will give up on this job if the current attempt fails."""
     running = (
-        Job.objects.filter(name=PROCESS_IMAGE, state=Job.State.RUNNING, payload__media_id=media_id)
+        Job.objects.filter(name=name, state=Job.State.RUNNING, payload__media_id=media_id)
         .order_by("-id")
         .first()
     )
     return running is not None and running.attempts >= running.max_attempts
+
+
+# --- videos ---------------------------------------------------------------------------------
+#
+# ``media.process_video``: the original is copied to a scratch folder, transcoded there in one
+# pass (``video.transcode``: the HLS ladder, the MP4 fallback, poster and preview) and the
+# outputs stored under ``videos/<id>/<revision>/``. Progress goes to the row about once a
+# second, which also renews the job's lease, so a long transcode is never taken over by a
+# second worker; a worker killed mid-way lets the lease run out and the next attempt starts
+# the transcode again from the original (nothing half-made is ever marked ready).
+
+
+@job(PROCESS_VIDEO)
+def process_video(media_id: int) -> None:
+    with translation.override(None):
+        _process_video(media_id)
+
+
+def _process_video(media_id: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from vermilion.core import jobs
+
+    media = Media.objects.filter(pk=media_id, kind=Media.Kind.VIDEO).first()
+    if media is None or media.status != Media.Status.PROCESSING:
+        return
+
+    def progress(fraction: float) -> None:
+        Media.objects.filter(pk=media.pk, status=Media.Status.PROCESSING).update(
+            progress=min(99, int(fraction * TRANSCODE_SHARE * 100))
+        )
+        jobs.heartbeat()
+
+    scratch = Path(settings.DATA_DIR) / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(dir=scratch, prefix=f"video-{media.pk}-") as work:
+            source = Path(work) / f"source.{media.original_format or 'mp4'}"
+            _copy_original(media, source)
+            info = video.inspect(source)
+            out = Path(work) / "out"
+            out.mkdir()
+            result = video.transcode(source, out, info, cover_ms=media.cover_ms, progress=progress)
+            revision = media.revision + 1
+            renditions = _store_video(media, out, result, revision)
+    except ServiceError as exc:
+        _fail(media, exc.message)
+        raise PermanentError(exc.message) from exc
+    except Exception:
+        if _on_last_attempt(media.pk, PROCESS_VIDEO):
+            _fail(media, GIVE_UP_VIDEO)
+        raise
+    sample = result.poster_image
+    Media.objects.filter(pk=media.pk, status=Media.Status.PROCESSING).update(
+        status=Media.Status.READY,
+        width=result.width,
+        height=result.height,
+        duration_ms=result.duration_ms,
+        blurhash=images.blurhash_of(sample),
+        dominant_color=images.dominant_color_of(sample),
+        renditions=renditions,
+        revision=revision,
+        error="",
+        progress=100,
+        processed_at=timezone.now(),
+    )
+
+
+def _copy_original(media: Media, target) -> None:
+    private = storages["private"]
+    try:
+        with private.open(media.original_path, "rb") as fh, open(target, "wb") as out:
+            for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+                out.write(chunk)
+    except Exception:
+        if media.original_path and private.exists(media.original_path):
+            raise
+        raise ServiceError(MISSING_MESSAGE, code="missing")
+
+
+VIDEO_CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".webp": "image/webp",
+}
+
+
+def video_prefix(media: Media, revision: int) -> str:
+    return f"videos/{media.pk}/{revision}"
+
+
+def _store_video(media: Media, out, result: video.Output, revision: int) -> dict[str, dict]:
+    """Every output file into the public storage under the revision's folder (playlists
+    name their segments relatively, so the folder can move to any storage or CDN)."""
+    public = storages["default"]
+    prefix = video_prefix(media, revision)
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        name = f"{prefix}/{path.relative_to(out).as_posix()}"
+        public.delete(name)  # a re-run after a crash lands on the same names
+        with open(path, "rb") as fh:
+            public.save(name, File(fh))
+
+    def entry(item: dict, content_type: str) -> dict:
+        return {
+            "path": f"{prefix}/{item['path']}",
+            "width": item["width"],
+            "height": item["height"],
+            "content_type": content_type,
+        }
+
+    return {
+        "hls": {
+            "path": f"{prefix}/{result.master}",
+            "width": result.width,
+            "height": result.height,
+            "content_type": VIDEO_CONTENT_TYPES[".m3u8"],
+            "ladder": [
+                {k: rung[k] for k in ("name", "width", "height", "bandwidth")}
+                for rung in result.rungs
+            ],
+        },
+        "mp4": entry(result.mp4, "video/mp4"),
+        "poster": entry(result.poster, "image/webp"),
+        "preview": entry(result.preview, "video/mp4"),
+    }
+
+
+@periodic("media.purge_uploads", every_seconds=3600)
+def purge_uploads() -> None:
+    """Resumable uploads left unfinished past their expiry, and their bytes."""
+    from .uploads import purge_expired
+
+    purge_expired()

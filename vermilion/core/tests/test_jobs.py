@@ -144,3 +144,20 @@ def test_periodic_jobs_are_enqueued_when_due_and_not_twice():
     assert "tests.every_minute" not in jobs.schedule_periodic(timezone.now())  # ran just now
     later = timezone.now() + timedelta(seconds=61)
     assert "tests.every_minute" in jobs.schedule_periodic(later)
+
+
+def test_the_lease_is_renewed_while_a_long_job_runs():
+    job = jobs.enqueue("tests.record", value=1)
+    claimed = jobs.claim("w1")
+    assert claimed.pk == job.pk
+    Job.objects.filter(pk=job.pk).update(locked_until=timezone.now() + timedelta(seconds=5))
+    token = jobs._running.set(claimed)
+    try:
+        assert jobs.heartbeat() is True
+        renewed = Job.objects.get(pk=job.pk).locked_until
+        assert renewed > timezone.now() + timedelta(seconds=60)
+        Job.objects.filter(pk=job.pk).update(locked_by="someone-else")
+        assert jobs.heartbeat() is False  # taken over: the lease is not ours any more
+    finally:
+        jobs._running.reset(token)
+    assert jobs.heartbeat() is True  # outside a job: nothing to renew
