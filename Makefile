@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export VERMILION_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys bench-feed bench-feed-sim bench-search bench-search-eval
+.PHONY: run test test-fast test-browser test-scaled lint format install install-test seed bench clean messages bench-web bench-recsys bench-feed bench-feed-sim bench-search bench-search-eval bench-video
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -102,6 +102,10 @@ bench-search-eval: install-test
 
 bench-search: install-test
 	$(BIN)/python bench/search_latency.py
+
+# A 60 s 1080p clip through the HLS ladder, against Debian's ffmpeg doing the same.
+bench-video: install-test
+	$(BIN)/python bench/video_transcode.py
 
 clean:
 	rm -rf var/test var/test-scaled
