@@ -209,6 +209,7 @@ STATICFILES_DIRS = [
         ("alpinejs", "@alpinejs/csp", "dist"),
         ("sortablejs", "sortablejs", ""),
         ("blurhash", "blurhash", "dist/esm"),
+        ("hls", "hls.js", "dist"),
     ]
     if (NODE_MODULES / package / sub).is_dir()
 ]

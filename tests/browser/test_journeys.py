@@ -381,3 +381,61 @@ def test_search_box_suggests_and_finds_in_both_languages(
     page.get_by_test_id("clear-history").click()
     expect(page.get_by_test_id("search-history")).to_have_count(0)
     assert_no_console_errors(console_errors)
+
+
+# --- 7. a video note: the card's preview, the note page's player, what the feed learns -------
+
+
+def test_watch_a_video_note_to_the_end(
+    live_server, page, make_user, sign_in, console_errors, shot, tmp_path
+):
+    from vermilion.core.jobs import run_pending
+    from vermilion.feed.models import Event
+    from vermilion.media.services import create_video
+    from vermilion.media.tests.clips import make_clip
+    from vermilion.notes.services import create_note
+
+    author = make_user(display_name="Ana Video")
+    clip = make_clip(tmp_path / "walk.mp4", width=320, height=568, seconds=1.5)
+    media = create_video(author, str(clip), clip.stat().st_size)
+    run_pending()
+    note = create_note(author, title="River at dusk", body="#travel", media_ids=[str(media.id)])
+    reader = make_user(display_name="Viewer")
+    sign_in(page, reader.username)
+
+    # The card shows the poster, and its silent preview plays while it is in view.
+    card = page.locator(f'.card[data-note-id="{note.id}"]')
+    expect(card).to_be_visible()
+    expect(card.locator("img.cover")).to_have_attribute("src", re.compile(r"poster\.webp$"))
+    preview = card.locator("video.preview")
+    expect(preview).to_have_count(1)
+    page.wait_for_function(
+        "v => v && v.currentTime > 0 && v.muted", arg=preview.element_handle(), timeout=10_000
+    )
+
+    # The note page plays the HLS ladder: natively where the browser can (recent Chromium,
+    # Safari), else through hls.js (Media Source Extensions: a blob: source).
+    page.goto(f"{live_server.url}/notes/{note.id}")
+    player = page.get_by_test_id("note-video")
+    expect(player).to_be_visible()
+    handle = player.element_handle()
+    page.wait_for_function("v => v.readyState >= 2", arg=handle, timeout=15_000)
+    native = page.evaluate("v => v.canPlayType('application/vnd.apple.mpegurl')", handle)
+    source = page.evaluate("v => v.currentSrc", handle)
+    assert source.endswith("master.m3u8") if native else source.startswith("blob:"), source
+    if native:  # the other path too: a browser without native HLS
+        page.add_init_script("HTMLMediaElement.prototype.canPlayType = () => ''")
+        page.reload()
+        handle = page.get_by_test_id("note-video").element_handle()
+        page.wait_for_function("v => v.readyState >= 2", arg=handle, timeout=15_000)
+        assert page.evaluate("v => v.currentSrc", handle).startswith("blob:")
+        assert page.evaluate("typeof window.Hls") == "function"
+    page.evaluate("v => { v.muted = true; return v.play(); }", handle)
+    page.wait_for_function("v => v.ended", arg=handle, timeout=15_000)
+    page.evaluate("window.Vermilion.signals.flush(false)")
+    page.wait_for_timeout(500)
+    kinds = set(Event.objects.filter(user=reader, note=note).values_list("type", flat=True))
+    assert {"progress_50", "complete"} <= kinds, kinds
+
+    assert_no_console_errors(console_errors)
+    shot(page, "journey7-video-note", full_page=False)

@@ -279,6 +279,45 @@
     return /^[\p{L}\p{N}_:.-]{0,20}$/u.test(source) ? source : "";
   }
 
+  /* Video cards: the short silent preview plays over the poster while most of the card is on
+     screen, and stops when it leaves (not at all for people who ask for reduced motion or
+     to save data). Tapping opens the note, where the video plays with sound. */
+  const QUIET =
+    window.matchMedia("(prefers-reduced-motion: reduce)").matches ||
+    Boolean(navigator.connection && navigator.connection.saveData);
+  const previews =
+    !QUIET && "IntersectionObserver" in window
+      ? new IntersectionObserver(
+          (entries) => {
+            for (const entry of entries) {
+              const link = entry.target;
+              let clip = link.querySelector("video.preview");
+              if (entry.isIntersecting && entry.intersectionRatio >= 0.6) {
+                if (!clip) {
+                  clip = document.createElement("video");
+                  Object.assign(clip, { muted: true, loop: true, playsInline: true, preload: "auto" });
+                  clip.className = "preview";
+                  clip.setAttribute("aria-hidden", "true");
+                  clip.src = link.dataset.preview;
+                  link.appendChild(clip);
+                }
+                clip.play().catch(() => {});
+              } else if (clip) {
+                clip.pause();
+              }
+            }
+          },
+          { threshold: [0, 0.6] },
+        )
+      : null;
+
+  function watchPreviews(root) {
+    if (!previews) return;
+    root.querySelectorAll(".cover-video[data-preview]").forEach((link) => previews.observe(link));
+  }
+  document.addEventListener("DOMContentLoaded", () => watchPreviews(document));
+  document.addEventListener("htmx:afterSettle", (event) => watchPreviews(event.target));
+
   /* Impressions: a card counts as seen once at least half of it has been on screen for half a
      second (not while a note covers the feed or the tab is in the background), once per page. */
   const SEEN_RATIO = 0.5;

@@ -8,8 +8,76 @@
   const V = () => window.Vermilion;
   const t = (key) => V().t(key);
 
+  /** hls.js, added to the page the first time a video needs it. */
+  let hlsLoading = null;
+  function loadHls(src) {
+    if (window.Hls) return Promise.resolve(window.Hls);
+    if (!src) return Promise.reject(new Error("no hls.js"));
+    if (!hlsLoading)
+      hlsLoading = new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = src;
+        script.onload = () => resolve(window.Hls);
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    return hlsLoading;
+  }
+
   document.addEventListener("alpine:init", () => {
     const Alpine = window.Alpine;
+
+    /* A video note: HLS where the browser plays it natively (Safari), else hls.js (loaded
+       only when a video needs it), else the MP4. The feed learns from how far it is
+       watched: progress_50 once half has played, complete at the end (once each per view). */
+    Alpine.data("videoPlayer", () => ({
+      hls: null,
+      halfway: false,
+      done: false,
+      init() {
+        const video = this.$root;
+        const { hls, mp4 } = video.dataset;
+        const fallback = () => {
+          if (this.hls) this.hls.destroy();
+          this.hls = null;
+          if (mp4 && video.getAttribute("src") !== mp4) video.src = mp4;
+        };
+        if (!hls) fallback();
+        else if (video.canPlayType("application/vnd.apple.mpegurl")) video.src = hls;
+        else
+          loadHls(video.dataset.hlsScript).then((Hls) => {
+            if (!Hls || !Hls.isSupported()) return fallback();
+            // No worker: the page's CSP allows scripts from this site only, not blob: workers.
+            this.hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true });
+            this.hls.on(Hls.Events.ERROR, (_event, data) => {
+              if (data.fatal) fallback();
+            });
+            this.hls.loadSource(hls);
+            this.hls.attachMedia(video);
+          }, fallback);
+        video.addEventListener("timeupdate", () => {
+          if (!this.halfway && video.duration && video.currentTime >= video.duration / 2) {
+            this.halfway = true;
+            this.signal("progress_50");
+          }
+        });
+        video.addEventListener("ended", () => {
+          if (!this.done) {
+            this.done = true;
+            this.signal("complete");
+          }
+        });
+      },
+      destroy() {
+        if (this.hls) this.hls.destroy();
+      },
+      signal(type) {
+        const signals = V().signals;
+        if (!signals) return;
+        const video = this.$root;
+        signals.track({ type, note_id: video.dataset.noteId, surface: signals.surfaceOf(video), client_ts: Date.now() });
+      },
+    }));
 
     /* Images: arrows, dots, keyboard left/right (when focused) and swiping (pointer events). */
     Alpine.data("carousel", () => ({
