@@ -43,23 +43,16 @@ def create_image_upload(owner, uploaded_file: IO[bytes] | File, *, alt_text: str
         spool.seek(0)
         # Named after the id (never the client's file name), in the private storage only.
         stored_path = private.save(original_path(media_id, info.format), File(spool))
-        try:
-            with transaction.atomic():
-                media = Media.objects.create(
-                    id=media_id,
-                    owner=owner,
-                    kind=Media.Kind.IMAGE,
-                    status=Media.Status.PROCESSING,
-                    original_path=stored_path,
-                    original_format=info.format,
-                    original_bytes=size,
-                    alt_text=alt_text,
-                )
-                jobs.enqueue(tasks.PROCESS_IMAGE, media_id=media.id)
-        except BaseException:
-            # No row points at the file: don't leave it behind.
-            private.delete(stored_path)
-            raise
+        media = _record(
+            tasks.PROCESS_IMAGE,
+            id=media_id,
+            owner=owner,
+            kind=Media.Kind.IMAGE,
+            original_path=stored_path,
+            original_format=info.format,
+            original_bytes=size,
+            alt_text=alt_text,
+        )
     return media
 
 
@@ -96,24 +89,32 @@ def create_video(owner, path: str, size: int, *, alt_text: str = "") -> Media:
     private = storages["private"]
     with open(path, "rb") as fh:
         stored_path = private.save(f"originals/{media_id}.{info.container}", File(fh))
+    return _record(
+        tasks.PROCESS_VIDEO,
+        max_attempts=3,
+        id=media_id,
+        owner=owner,
+        kind=Media.Kind.VIDEO,
+        original_path=stored_path,
+        original_format=info.container,
+        original_bytes=size,
+        width=info.width,
+        height=info.height,
+        duration_ms=info.duration_ms,
+        alt_text=alt_text,
+    )
+
+
+def _record(job: str, *, max_attempts: int | None = None, **fields) -> Media:
+    """The ``Media`` row (processing) and its job in one transaction, for an original
+    already stored privately; if that fails, the original is removed (nothing points at
+    it)."""
     try:
         with transaction.atomic():
-            media = Media.objects.create(
-                id=media_id,
-                owner=owner,
-                kind=Media.Kind.VIDEO,
-                status=Media.Status.PROCESSING,
-                original_path=stored_path,
-                original_format=info.container,
-                original_bytes=size,
-                width=info.width,
-                height=info.height,
-                duration_ms=info.duration_ms,
-                alt_text=alt_text,
-            )
-            jobs.enqueue(tasks.PROCESS_VIDEO, max_attempts=3, media_id=media.id)
+            media = Media.objects.create(status=Media.Status.PROCESSING, **fields)
+            jobs.enqueue(job, max_attempts=max_attempts, media_id=media.id)
     except BaseException:
-        private.delete(stored_path)
+        storages["private"].delete(fields["original_path"])
         raise
     return media
 
