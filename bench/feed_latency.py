@@ -174,6 +174,9 @@ def run_mode(mode: str, args) -> dict:
         timings.update(jobs)
         marker.write_text(json.dumps({"sizes": sizes, "timings": timings}))
         print(f"jobs: {json.dumps(jobs)}", flush=True)
+    else:
+        # A kept data set gets the migrations added since it was made (no-op otherwise).
+        run(env, *VERMILION, "migrate", "--noinput", "-v", "0")
 
     out = {**timings, "load_average": {}, "configs": {}}
     for config in [c.strip() for c in args.configs.split(",") if c.strip()]:
