@@ -15,8 +15,8 @@ from vermilion.api.auth import OPTIONAL_AUTH, viewer
 from vermilion.api.main import Error
 from vermilion.core.errors import Invalid, ServiceError, UnsupportedMedia
 
-from . import services, uploads
-from .presenters import media_dict
+from . import music, services, uploads
+from .presenters import media_dict, rendition_url
 from .queries import get_visible_media
 from .schemas import MediaOut, MediaPatchIn
 
@@ -78,15 +78,53 @@ def get_media(request, media_id: str):
 
     The owner always sees it; others only while it is attached to a note they may see.
     """
-    return media_dict(get_visible_media(viewer(request), media_id))
+    media = get_visible_media(viewer(request), media_id)
+    return media_dict(media, owner_view=_owns(request, media))
+
+
+def _owns(request, media) -> bool:
+    user = viewer(request)
+    return user is not None and user.pk == media.owner_id
 
 
 @router.patch("/media/{media_id}", response={200: MediaOut, **WRITE_ERRORS})
 def patch_media(request, media_id: str, payload: MediaPatchIn):
-    """Change the alt text (at most 500 characters). Owner only."""
+    """Change the alt text (at most 500 characters); for a video, its `edit` list (trim,
+    crop, rotate, speed, filter, texts, music, mute: see the API guide; `null` undoes every
+    edit) and `cover_ms` (the cover frame, in ms of the edited video). An edit is rendered
+    by a job from the untouched original: the video is `processing` with `progress` until
+    it is done, and keeps playing as it was meanwhile. Owner only."""
     media = get_visible_media(request.user, media_id)
-    services.update_media(request.user, media, **payload.dict(exclude_unset=True))
-    return media_dict(media)
+    changes = payload.dict(exclude_unset=True)
+    if "edit" in changes and changes["edit"] is None:
+        changes["edit"] = {}
+    services.update_media(request.user, media, **changes)
+    return media_dict(media, owner_view=True)
+
+
+@router.get("/music", auth=None, response={200: dict})
+def list_music(request):
+    """The background-music library of the video editor: tracks the project synthesises
+    itself (no third-party recordings). `url` plays the loop; put a track's `slug` in an
+    edit's `music.track`."""
+    from django.utils.translation import get_language
+
+    chinese = (get_language() or "").startswith("zh")
+    items = []
+    for track in music.LIBRARY:
+        items.append(
+            {
+                "slug": track.slug,
+                "name": track.name_zh if chinese else track.name,
+                "name_en": track.name,
+                "name_zh": track.name_zh,
+                "mood": str(track.mood),
+                "bpm": track.bpm,
+                "loop_ms": int(track.seconds * 1000),
+                "url": rendition_url(music.audio_file(track)),
+            }
+        )
+    return {"items": items}
 
 
 # --- resumable uploads (tus 1.0: core, creation, termination, expiration) ----------------------

@@ -48,6 +48,12 @@ class Media(models.Model):
     cover_ms = models.PositiveIntegerField(null=True, blank=True)
     edit_list = models.JSONField(default=dict, blank=True)
     revision = models.PositiveIntegerField(default=0)
+    # Bumped by every edit: a render of an older edit sees it changed and stops, and the
+    # folder of a render is named by it (``tasks.video_prefix``).
+    edit_version = models.PositiveIntegerField(default=0)
+    # The original as probed at upload ({width, height, duration_ms, fps, has_audio}):
+    # ``width``/``height``/``duration_ms`` above describe the edited video.
+    source_info = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
 

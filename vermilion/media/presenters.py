@@ -13,13 +13,15 @@ def rendition_url(path: str) -> str:
 
 
 def media_urls(media: Media) -> dict[str, str]:
-    """Public URLs of the ready renditions; the original is never listed."""
-    if media.status != Media.Status.READY:
+    """Public URLs of the renditions; the original is never listed. A video being rendered
+    again after an edit keeps its previous rendering's until the new one is done."""
+    if media.status == Media.Status.FAILED:
         return {}
     return {name: rendition_url(r["path"]) for name, r in (media.renditions or {}).items()}
 
 
-def media_dict(media: Media) -> dict:
+def media_dict(media: Media, *, owner_view: bool = False) -> dict:
+    """``owner_view`` adds a video's edit list, cover and source (for its owner's editor)."""
     data = {
         "id": str(media.id),
         "kind": media.kind,
@@ -37,4 +39,8 @@ def media_dict(media: Media) -> dict:
         "error": gettext(media.error) if media.error else None,
         "created_at": media.created_at,
     }
+    if owner_view and media.kind == Media.Kind.VIDEO:
+        data["edit"] = media.edit_list or {}
+        data["cover_ms"] = media.cover_ms
+        data["source"] = media.source_info or None
     return data

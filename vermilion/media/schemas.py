@@ -26,7 +26,14 @@ class MediaOut(Schema):
     urls: dict[str, str] = {}
     error: str | None = None
     created_at: datetime
+    # Videos, for their owner: the editor's edit list (``media.edits``), the cover frame
+    # (ms into the edited video) and the original as probed.
+    edit: dict | None = None
+    cover_ms: int | None = None
+    source: dict | None = None
 
 
 class MediaPatchIn(Schema):
     alt_text: str | None = Field(None, max_length=5000)
+    edit: dict | None = None
+    cover_ms: int | None = None

@@ -23,7 +23,7 @@ from vermilion.core.errors import Forbidden, Invalid, TooLarge
 from vermilion.core.ids import new_id
 from vermilion.core.text import clean, grapheme_len
 
-from . import images, tasks, video
+from . import edits, images, tasks, video
 from .models import Media
 
 MAX_ALT_TEXT_CHARS = 500
@@ -101,6 +101,13 @@ def create_video(owner, path: str, size: int, *, alt_text: str = "") -> Media:
         width=info.width,
         height=info.height,
         duration_ms=info.duration_ms,
+        source_info={
+            "width": info.width,
+            "height": info.height,
+            "duration_ms": info.duration_ms,
+            "fps": info.fps,
+            "has_audio": info.has_audio,
+        },
         alt_text=alt_text,
     )
 
@@ -123,13 +130,68 @@ def original_path(media_id: int, fmt: str) -> str:
     return f"originals/{media_id}.{images.EXTENSIONS[fmt]}"
 
 
-def update_media(actor, media: Media, *, alt_text: str | None = None) -> Media:
-    """Owner-only edits (the alt text; the pixels never change after upload)."""
+UNSET = object()
+
+
+def update_media(
+    actor, media: Media, *, alt_text: str | None = None, edit=UNSET, cover_ms=UNSET
+) -> Media:
+    """Owner-only changes: the alt text; for a video also its edit list and cover frame
+    (``edit_video``). An image's pixels never change after upload."""
     if actor is None or actor.pk != media.owner_id:
         raise Forbidden(_("Only the owner can edit this media."))
+    if edit is not UNSET or cover_ms is not UNSET:
+        edit_video(media, edit=edit, cover_ms=cover_ms)
     if alt_text is not None:
         media.alt_text = _clean_alt_text(alt_text)
         media.save(update_fields=["alt_text"])
+    return media
+
+
+def edit_video(media: Media, *, edit=UNSET, cover_ms=UNSET) -> Media:
+    """A new edit list and/or cover frame for a video, rendered by a job from the original.
+
+    Until the render is done the video keeps playing as it was (its renditions stay); it is
+    ``processing`` meanwhile, with progress. An edit made while an earlier one renders
+    supersedes it (``edit_version``). The same edit again renders nothing."""
+    if media.kind != Media.Kind.VIDEO:
+        raise Invalid(_("Only videos can be edited."), field="edit")
+    if media.status == Media.Status.FAILED and not media.renditions:
+        raise Invalid(_("This video failed to process; upload it again."), field="edit")
+    source = media.source_info or {}
+    duration = source.get("duration_ms") or media.duration_ms or 0
+    has_audio = source.get("has_audio", True)
+    new_edit = (
+        media.edit_list
+        if edit is UNSET
+        else edits.clean_edit(edit, duration_ms=duration, has_audio=has_audio)
+    )
+    new_cover = media.cover_ms if cover_ms is UNSET else cover_ms
+    if new_cover is not None:
+        length = edits.output_duration_ms(new_edit, duration)
+        if isinstance(new_cover, bool) or not isinstance(new_cover, int):
+            raise Invalid(_("cover_ms must be a whole number."), field="cover_ms")
+        if not 0 <= new_cover <= length:
+            raise Invalid(
+                _("The cover must be a moment of the video (0 to %(max)s ms).") % {"max": length},
+                field="cover_ms",
+            )
+    if new_edit == (media.edit_list or {}) and new_cover == media.cover_ms:
+        return media
+    with transaction.atomic():
+        locked = Media.objects.select_for_update().get(pk=media.pk)
+        locked.edit_list = new_edit
+        locked.cover_ms = new_cover
+        locked.edit_version += 1
+        locked.status = Media.Status.PROCESSING
+        locked.progress = 0
+        locked.error = ""
+        locked.save(
+            update_fields=["edit_list", "cover_ms", "edit_version", "status", "progress", "error"]
+        )
+        jobs.enqueue(tasks.PROCESS_VIDEO, max_attempts=3, media_id=media.pk)
+    for name in ("edit_list", "cover_ms", "edit_version", "status", "progress", "error"):
+        setattr(media, name, getattr(locked, name))
     return media
 
 

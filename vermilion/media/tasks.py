@@ -112,11 +112,15 @@ def _store_renditions(media: Media, rendered: images.Rendered) -> dict[str, dict
 
 
 def _fail(media: Media, message: str) -> None:
+    """Mark the media failed with a readable reason. A video that an edit sent back to
+    processing keeps playing its previous rendering: it is ready again, with the reason the
+    edit could not be rendered in ``error``."""
     log.info("media %s failed: %s", media.pk, message)
+    status = Media.Status.READY if media.renditions else Media.Status.FAILED
     Media.objects.filter(pk=media.pk, status=Media.Status.PROCESSING).update(
-        status=Media.Status.FAILED,
+        status=status,
         error=str(message)[:300],
-        progress=0,
+        progress=0 if status == Media.Status.FAILED else 100,
         processed_at=timezone.now(),
     )
 
@@ -147,6 +151,10 @@ def process_video(media_id: int) -> None:
         _process_video(media_id)
 
 
+class Superseded(Exception):
+    """The video was edited again while this render ran: the newer edit's job renders."""
+
+
 def _process_video(media_id: int) -> None:
     import tempfile
     from pathlib import Path
@@ -158,15 +166,19 @@ def _process_video(media_id: int) -> None:
     media = Media.objects.filter(pk=media_id, kind=Media.Kind.VIDEO).first()
     if media is None or media.status != Media.Status.PROCESSING:
         return
+    version = media.edit_version
+    current = Media.objects.filter(
+        pk=media.pk, status=Media.Status.PROCESSING, edit_version=version
+    )
 
     def progress(fraction: float) -> None:
-        Media.objects.filter(pk=media.pk, status=Media.Status.PROCESSING).update(
-            progress=min(99, int(fraction * TRANSCODE_SHARE * 100))
-        )
+        if not current.update(progress=min(99, int(fraction * TRANSCODE_SHARE * 100))):
+            raise Superseded
         jobs.heartbeat()
 
     scratch = Path(settings.DATA_DIR) / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)
+    revision = version + 1
     try:
         with tempfile.TemporaryDirectory(dir=scratch, prefix=f"video-{media.pk}-") as work:
             source = Path(work) / f"source.{media.original_format or 'mp4'}"
@@ -174,9 +186,18 @@ def _process_video(media_id: int) -> None:
             info = video.inspect(source)
             out = Path(work) / "out"
             out.mkdir()
-            result = video.transcode(source, out, info, cover_ms=media.cover_ms, progress=progress)
-            revision = media.revision + 1
+            result = video.transcode(
+                source,
+                out,
+                info,
+                edit=media.edit_list or {},
+                cover_ms=media.cover_ms,
+                progress=progress,
+            )
             renditions = _store_video(media, out, result, revision)
+    except Superseded:
+        log.info("media %s: render of edit %s superseded", media.pk, version)
+        return
     except ServiceError as exc:
         _fail(media, exc.message)
         raise PermanentError(exc.message) from exc
@@ -185,7 +206,7 @@ def _process_video(media_id: int) -> None:
             _fail(media, GIVE_UP_VIDEO)
         raise
     sample = result.poster_image
-    Media.objects.filter(pk=media.pk, status=Media.Status.PROCESSING).update(
+    done = current.update(
         status=Media.Status.READY,
         width=result.width,
         height=result.height,
@@ -198,6 +219,26 @@ def _process_video(media_id: int) -> None:
         progress=100,
         processed_at=timezone.now(),
     )
+    if not done:  # edited again while the files were stored: these are not wanted
+        _remove_revision(media, revision)
+    elif media.revision and media.revision != revision:
+        _remove_revision(media, media.revision)  # the rendering this one replaces
+
+
+def _remove_revision(media: Media, revision: int) -> None:
+    """A rendering's files, once nothing points at them (best effort: a leftover file is
+    only unused space)."""
+    public = storages["default"]
+    stack = [video_prefix(media, revision)]
+    try:
+        while stack:
+            folder = stack.pop()
+            folders, files = public.listdir(folder)
+            for name in files:
+                public.delete(f"{folder}/{name}")
+            stack.extend(f"{folder}/{name}" for name in folders)
+    except (FileNotFoundError, OSError) as exc:
+        log.info("media %s: could not remove revision %s: %s", media.pk, revision, exc)
 
 
 def _copy_original(media: Media, target) -> None:

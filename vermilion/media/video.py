@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fractions
 import logging
+import math
 import os
 import queue
 import threading
@@ -39,6 +40,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vermilion.core.errors import ServiceError, TooLarge, UnsupportedMedia
+
+from . import edits
 
 log = logging.getLogger("vermilion.media")
 
@@ -400,6 +403,11 @@ class _Twin:
             str(self.path), "w", format="mp4", options={"movflags": "+faststart"}
         )
         self.streams["video"] = self.container.add_stream_from_template(self.of.video)
+        # The template's parameters get the codec headers only once its own container has
+        # written its header: with no sound, that is after this first packet.
+        headers = self.of.video.codec_context.extradata
+        if headers and not self.streams["video"].codec_context.extradata:
+            self.streams["video"].codec_context.extradata = headers
         if self.of.audio is not None:
             self.streams["audio"] = self.container.add_stream_from_template(self.of.audio)
 
@@ -417,11 +425,18 @@ def transcode(
     out_dir: str | os.PathLike,
     info: VideoInfo,
     *,
+    edit: dict | None = None,
     cover_ms: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Output:
     """Every output of ``source`` into ``out_dir`` (made empty first by the caller), in one
-    decode. ``progress(fraction)`` is called about once a second."""
+    decode, with the editor's ``edit`` list applied (``edits``); ``cover_ms`` is in the
+    edited video's time. ``progress(fraction)`` is called about once a second.
+
+    Frames go out on a constant-rate grid of the output's time (source time less the trim's
+    start, over the speed): each grid slot shows the latest frame at or before it, so a
+    faster video drops frames evenly and a slower one holds them."""
+    edit = edit or {}
     out_dir = Path(out_dir)
     result = Output()
     try:
@@ -434,10 +449,25 @@ def transcode(
         vstream.thread_type = "AUTO"
         astream = container.streams.audio[0] if container.streams.audio else None
         fps = min(info.fps, OUTPUT_MAX_FPS)
-        duration = info.duration_ms / 1000
-        cover = min(max(0.0, (cover_ms if cover_ms is not None else 1000) / 1000), duration)
-        cover = cover if cover < duration else 0.0
-        preview_from = max(0.0, min(cover, duration - PREVIEW_SECONDS))
+        step = 1.0 / fps
+        trim = edit.get("trim") or {}
+        start = trim.get("start_ms", 0) / 1000
+        end = min(trim.get("end_ms", info.duration_ms), info.duration_ms) / 1000
+        speed = edit.get("speed", 1.0)
+        length = (end - start) / speed  # the edited video's, in seconds
+        cover = min(max(0.0, (cover_ms if cover_ms is not None else 1000) / 1000), length)
+        cover = cover if cover < length else 0.0
+        preview_from = max(0.0, min(cover, length - PREVIEW_SECONDS))
+
+        picture = None
+        width, height = info.width, info.height
+        if edits.has_picture_edits(edit):
+            picture = edits.PictureEdit(edit, info.width, info.height)
+            width, height = picture.geometry.size
+        sound = None
+        if edit.get("trim") or edit.get("speed") or edit.get("mute") or edit.get("music"):
+            sound = edits.SoundEdit(edit, has_audio=astream is not None, start=start, end=end)
+        with_audio = sound.makes_sound if sound is not None else astream is not None
 
         encoders: list[_Encoder] = []
         hls_options = {
@@ -445,20 +475,19 @@ def transcode(
             "hls_playlist_type": "vod",
             "hls_flags": "independent_segments",
         }
-        rungs = ladder_for(info.width, info.height)
         fallback = None
-        for rung, width, height in rungs:
+        for rung, rung_width, rung_height in ladder_for(width, height):
             folder = out_dir / rung.name
             folder.mkdir(parents=True, exist_ok=True)
             options = {**hls_options, "hls_segment_filename": str(folder / "seg%04d.ts")}
             enc = _Encoder(
                 folder / "index.m3u8",
                 "hls",
-                width,
-                height,
+                rung_width,
+                rung_height,
                 fps,
                 rung,
-                astream is not None,
+                with_audio,
                 options,
             )
             enc.rung = rung
@@ -472,17 +501,49 @@ def transcode(
                 stream.codec_context.flags |= av.codec.context.Flags.global_header
         twin = _Twin(out_dir / "video.mp4", fallback)
         fallback.copies.append(twin)
+        # The card's silent preview: a few seconds from the cover, from the same frames.
+        pw, ph = _fit_short(width, height, PREVIEW_SHORT_SIDE)
+        preview = _Encoder(
+            out_dir / "preview.mp4", "mp4", pw, ph, fps, None, False, {"movflags": "+faststart"}
+        )
+        preview_slots = (
+            int(math.ceil(preview_from * fps - 1e-6)),
+            int(math.ceil((preview_from + PREVIEW_SECONDS) * fps - 1e-6)),
+        )
+        outputs = [*encoders, preview]
 
-        step = 1.0 / fps
-        next_at = -1.0
+        slot = 0  # the next grid slot to fill
+        held = None  # the latest frame, shown until a later one is due
         last_video = -1.0
         poster = None
         reported = time.monotonic()
+
+        def show(frame, until: float) -> None:
+            """``frame`` into every grid slot before output time ``until``."""
+            nonlocal slot, poster
+            while slot * step < until - 1e-6:
+                at = slot * step
+                if poster is None and at + step / 2 >= cover:
+                    poster = frame.to_image()
+                pts = int(round(at * 90_000))
+                for enc in encoders:
+                    enc.put(("video", frame, pts))
+                if preview_slots[0] <= slot < preview_slots[1]:
+                    preview.put(("video", frame, pts - int(round(preview_from * 90_000))))
+                slot += 1
+            if sound is not None:
+                for made in sound.advance(slot * step):
+                    for enc in encoders:
+                        enc.put(("audio", made, None))
+
         streams = [vstream] + ([astream] if astream is not None else [])
-        for enc in encoders:
+        for enc in outputs:
             enc.start()
         try:
             try:
+                if start > 0:
+                    container.seek(int(start / vstream.time_base), stream=vstream, backward=True)
+                video_done = False
                 for packet in container.demux(*streams):
                     try:
                         frames = packet.decode()
@@ -493,28 +554,47 @@ def transcode(
                             continue
                         at = float(frame.pts * frame.time_base)
                         if packet.stream.type == "audio":
-                            for enc in encoders:
-                                enc.put(("audio", frame, None))
+                            if sound is not None:
+                                made = sound.push(frame)
+                            elif at >= start - 1e-6:
+                                made = [frame]
+                            else:
+                                made = []
+                            for item in made:
+                                for enc in encoders:
+                                    enc.put(("audio", item, None))
                             continue
-                        if at + 1e-6 < next_at:
-                            continue  # above the output frame rate: drop evenly
-                        next_at = max(next_at + step, at) if next_at >= 0 else at + step
+                        if at + 1e-6 < start:
+                            continue
+                        if at + 1e-6 >= end:
+                            video_done = True
+                            continue
                         last_video = at
                         frame = _upright(frame, info.rotation)
-                        if poster is None and at + step / 2 >= cover:
-                            poster = frame.to_image()
-                        pts = int(round(at * 90_000))
-                        for enc in encoders:
-                            enc.put(("video", frame, pts))
+                        if picture is not None:
+                            frame = picture.apply(frame)
+                        t = (at - start) / speed
+                        if held is not None:
+                            show(held, t)
+                        held = frame
                         if progress is not None and time.monotonic() - reported >= 1.0:
                             reported = time.monotonic()
-                            progress(min(0.99, at / duration) if duration else 0.0)
+                            progress(min(0.99, t / length) if length else 0.0)
+                    passed = packet.pts is not None and packet.pts * packet.time_base >= end
+                    if video_done and passed and (astream is None or packet.stream.type == "audio"):
+                        break  # the trim's end: the rest need not be read
+                if held is not None:
+                    show(held, (last_video - start + 1.0 / info.fps) / speed)
+                if sound is not None:
+                    for made in sound.finish(slot * step):
+                        for enc in encoders:
+                            enc.put(("audio", made, None))
             finally:
-                for enc in encoders:  # every thread ends, whatever happened
+                for enc in outputs:  # every thread ends, whatever happened
                     if enc.thread is not None and enc.thread.is_alive():
                         enc.inbox.put(None)
                         enc.thread.join()
-            for enc in encoders:
+            for enc in outputs:
                 if enc.failure is not None:
                     raise enc.failure
         except av.error.FFmpegError as exc:
@@ -522,11 +602,12 @@ def transcode(
             raise ServiceError(DAMAGED, code="damaged")
         if last_video < 0 or poster is None:
             raise ServiceError(NO_DURATION, code="damaged")
-        if duration - last_video > max(1.0, 0.1 * duration):
+        span = end - start
+        if end - last_video > max(1.0, 0.1 * span):
             raise ServiceError(INCOMPLETE, code="incomplete")
 
-    result.duration_ms = int(round((last_video + step) * 1000))
-    result.width, result.height = info.width, info.height
+    result.duration_ms = int(round(slot * step * 1000))
+    result.width, result.height = width, height
     for enc in encoders:
         playlist = f"{enc.rung.name}/index.m3u8"
         result.rungs.append(
@@ -538,9 +619,8 @@ def transcode(
                 "bandwidth": _bandwidth(out_dir / enc.rung.name, result.duration_ms),
             }
         )
-    (out_dir / result.master).write_text(master_playlist(result.rungs, astream is not None))
+    (out_dir / result.master).write_text(master_playlist(result.rungs, with_audio))
     result.mp4 = {"path": "video.mp4", "width": twin.width, "height": twin.height}
-    pw, ph = _preview(source, out_dir / "preview.mp4", info, preview_from, fps)
     result.preview = {"path": "preview.mp4", "width": pw, "height": ph}
     poster = _fit_image(poster, POSTER_MAX_SIDE)
     poster.save(out_dir / "poster.webp", "WEBP", quality=82)
@@ -549,36 +629,6 @@ def transcode(
     if progress is not None:
         progress(1.0)
     return result
-
-
-def _preview(source, path: Path, info: VideoInfo, start: float, fps: float) -> tuple[int, int]:
-    """A short silent clip for cards, from ``start``: a second, small pass over the
-    source (a seek and a few seconds decoded)."""
-    width, height = _fit_short(info.width, info.height, PREVIEW_SHORT_SIDE)
-    encoder = _Encoder(path, "mp4", width, height, fps, None, False, {"movflags": "+faststart"})
-    try:
-        with av.open(str(source), metadata_errors="ignore") as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            if start > 0:
-                container.seek(int(start / stream.time_base), stream=stream, backward=True)
-            step, next_at = 1.0 / fps, -1.0
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                at = float(frame.pts * frame.time_base)
-                if at + 1e-6 < start or at + 1e-6 < next_at:
-                    continue
-                if at >= start + PREVIEW_SECONDS:
-                    break
-                next_at = at + step
-                frame = _upright(frame, info.rotation)
-                encoder.encode_video(frame, int(round((at - start) * 90_000)))
-        encoder.close()
-    except av.error.FFmpegError as exc:
-        log.info("video preview failed: %s", _readable(exc))
-        raise ServiceError(DAMAGED, code="damaged")
-    return width, height
 
 
 def _upright(frame, rotation: int):

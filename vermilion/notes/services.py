@@ -227,14 +227,17 @@ def _resolve_media(author, media_ids, note: Note | None = None) -> tuple[str, li
                 code="media_not_found",
                 field="media_ids",
             )
-        if item.status == Media.Status.PROCESSING:
+        # A video of this note being rendered again after an edit plays its previous
+        # rendering meanwhile: the note can be saved.
+        rerendering = note is not None and bool(item.renditions)
+        if item.status == Media.Status.PROCESSING and not rerendering:
             raise Conflict(
                 _("Media %(id)s is still being processed; try again in a moment.")
                 % {"id": media_id},
                 code="media_not_ready",
                 field="media_ids",
             )
-        if item.status != Media.Status.READY:
+        if item.status == Media.Status.FAILED:
             raise Invalid(
                 _("Media %(id)s could not be processed; upload it again.") % {"id": media_id},
                 code="media_failed",
