@@ -10,8 +10,8 @@
 
    - *ours*: ``vermilion.media.video.transcode``, as the ``media.process_video`` job runs
      it: one decode feeding the 360p/720p/1080p HLS rungs (each on its own thread), the
-     720p rung's packets muxed again as the MP4 fallback, then the poster and the 3 s
-     silent preview;
+     720p rung's packets muxed again as the MP4 fallback, the poster and the 3 s silent
+     preview from the same decoded frames;
    - *command line*: Debian's ``ffmpeg`` doing the same with the same settings: one run with
      ``split`` into three bicubic scales, three libx264 encodes (preset, CRF, maxrate,
      bufsize, keyframe interval and profile as ours), AAC per rung, the HLS muxer with the

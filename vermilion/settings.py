@@ -210,6 +210,7 @@ STATICFILES_DIRS = [
         ("sortablejs", "sortablejs", ""),
         ("blurhash", "blurhash", "dist/esm"),
         ("hls", "hls.js", "dist"),
+        ("tus", "tus-js-client", "dist"),
     ]
     if (NODE_MODULES / package / sub).is_dir()
 ]
@@ -269,6 +270,9 @@ MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 50_000_000)
 # Videos: the largest file (resumable uploads) and the longest running time accepted.
 MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 500 * 1024 * 1024)
 MAX_VIDEO_SECONDS = env_int("MAX_VIDEO_SECONDS", 15 * 60)
+# The font of the video editor's texts ("path" or "path#face" for a .ttc); empty: the first
+# CJK font found where Linux distributions and macOS put one (media/edits.py).
+VIDEO_FONT = env("VIDEO_FONT", "") or ""
 UPLOAD_EXPIRY_HOURS = env_int("UPLOAD_EXPIRY_HOURS", 24)  # unfinished resumable uploads
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

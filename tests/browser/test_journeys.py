@@ -439,3 +439,82 @@ def test_watch_a_video_note_to_the_end(
 
     assert_no_console_errors(console_errors)
     shot(page, "journey7-video-note", full_page=False)
+
+
+# --- 8. posting a video note: a resumable upload, the editor, publish -------------------------
+
+
+def test_post_an_edited_video_note(
+    live_server, page, make_user, sign_in, run_jobs_until, console_errors, shot, tmp_path
+):
+    from vermilion.media.models import Media
+    from vermilion.media.tests.clips import make_clip
+
+    make_user("filmer", display_name="Filmer")
+    sign_in(page, "filmer")
+    clip = make_clip(tmp_path / "street.mp4", width=640, height=360, seconds=3.0)
+
+    # The first piece of the upload is cut off mid-way: the client asks the server where it
+    # got to and sends the rest (tus), with no help from the person.
+    cut = {"done": False}
+
+    def flaky(route):
+        if route.request.method == "PATCH" and not cut["done"]:
+            cut["done"] = True
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/uploads/*", flaky)
+    page.goto(f"{live_server.url}/compose")
+    page.get_by_test_id("compose-file-input").set_input_files(
+        {"name": "street.mp4", "mimeType": "video/mp4", "buffer": clip.read_bytes()}
+    )
+    editor = page.get_by_test_id("video-editor")
+    expect(editor).to_be_visible()
+    preview = page.get_by_test_id("video-edit-preview")
+    page.wait_for_function("v => v.readyState >= 1", arg=preview.element_handle(), timeout=10_000)
+
+    # Edit: square crop, mono, a Chinese text, music, trimmed to its last two seconds, the
+    # cover half a second in. The preview shows it at once.
+    editor.get_by_test_id("video-crop").filter(has_text="1:1").click()
+    editor.get_by_test_id("video-filter").filter(has_text="Mono").click()
+    editor.get_by_test_id("video-text-input").fill("成都火锅")
+    editor.get_by_test_id("video-text-add").click()
+    expect(editor.get_by_test_id("video-text-overlay")).to_have_text("成都火锅")
+    editor.get_by_test_id("video-music").select_option("tea-house")
+    editor.get_by_test_id("video-trim-start").fill("1000")
+    editor.get_by_test_id("video-cover").fill("500")
+    expect(editor.get_by_test_id("video-cover-label")).to_have_text("0:00.5")
+    box = page.get_by_test_id("video-stage").bounding_box()
+    assert abs(box["width"] - box["height"]) < 2, box
+    assert "grayscale" in preview.evaluate("v => getComputedStyle(v).filter")
+    shot(page, "journey8-video-editor")
+
+    tile = page.get_by_test_id("compose-tile")
+    run_jobs_until(
+        page, lambda: tile.get_attribute("data-status") == "ready", message="video processed"
+    )
+    assert cut["done"]
+    page.get_by_test_id("compose-title").fill("Hotpot street")
+    page.get_by_test_id("compose-publish").click()
+    # The edit goes to the server and is rendered from the original; then it publishes.
+    run_jobs_until(page, lambda: NOTE_URL.search(page.url), timeout=30, message="published")
+    note_id = note_id_of(page.url)
+
+    note = page.request.get(f"{live_server.url}/api/v1/notes/{note_id}").json()
+    media = Media.objects.get(pk=int(note["media"][0]["id"]))
+    assert media.edit_list["crop"] == "1:1" and media.edit_list["filter"] == "mono"
+    assert media.edit_list["texts"][0]["text"] == "成都火锅"
+    assert media.edit_list["music"]["track"] == "tea-house"
+    assert media.edit_list["trim"] == {"start_ms": 1000, "end_ms": 3000}
+    assert media.cover_ms == 500
+    assert (media.width, media.height) == (360, 360) and abs(media.duration_ms - 2000) <= 40
+
+    player = page.get_by_test_id("note-video")
+    handle = player.element_handle()
+    page.wait_for_function("v => v.readyState >= 2", arg=handle, timeout=15_000)
+    assert page.evaluate("v => [v.videoWidth, v.videoHeight]", handle) == [360, 360]
+    # The one reset we caused is reported by the browser; nothing else may be.
+    assert_no_console_errors([e for e in console_errors if "ERR_CONNECTION_RESET" not in e])
+    shot(page, "journey8-video-posted", full_page=False)

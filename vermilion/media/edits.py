@@ -136,7 +136,7 @@ def clean_edit(data, *, duration_ms: int, has_audio: bool) -> dict:
         if start > 0 or end < duration_ms:
             out["trim"] = {"start_ms": start, "end_ms": end}
     crop = data.get("crop", "original")
-    if crop not in CROPS:
+    if not isinstance(crop, str) or crop not in CROPS:
         raise Invalid(
             _("Crop is one of: %(choices)s.") % {"choices": ", ".join(CROPS)}, field="edit.crop"
         )
@@ -157,7 +157,7 @@ def clean_edit(data, *, duration_ms: int, has_audio: bool) -> dict:
         if (end - start) / speed > settings.MAX_VIDEO_SECONDS * 1000:
             raise Invalid(_("At this speed the video would be too long."), field="edit.speed")
     name = data.get("filter", "none")
-    if name not in FILTERS:
+    if not isinstance(name, str) or name not in FILTERS:
         raise Invalid(
             _("Filter is one of: %(choices)s.") % {"choices": ", ".join(FILTERS)},
             field="edit.filter",
@@ -171,7 +171,7 @@ def clean_edit(data, *, duration_ms: int, has_audio: bool) -> dict:
         track = data["music"]
         if not isinstance(track, dict) or set(track) - {"track", "volume"}:
             raise Invalid(_("Music takes a track and a volume."), field="edit.music")
-        if track.get("track") not in music.BY_SLUG:
+        if not isinstance(track.get("track"), str) or track["track"] not in music.BY_SLUG:
             raise Invalid(_("There is no such music track."), field="edit.music.track")
         volume = round(_number(track.get("volume", 0.7), "edit.music.volume", 0.0, 1.0), 3)
         out["music"] = {"track": track["track"], "volume": volume}
@@ -209,7 +209,7 @@ def _clean_texts(texts) -> list[dict]:
         if not isinstance(color, str) or not COLOUR.match(color):
             raise Invalid(_("A colour is written #rrggbb."), field=f"{field}.color")
         style = item.get("style", "plain")
-        if style not in TEXT_STYLES:
+        if not isinstance(style, str) or style not in TEXT_STYLES:
             raise Invalid(_("A text's style is plain or box."), field=f"{field}.style")
         out.append(
             {

@@ -13,6 +13,8 @@ import av
 import numpy as np
 import pytest
 from django.core.files.storage import storages
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vermilion.core.errors import Invalid
 from vermilion.media import edits, music, video
@@ -418,3 +420,26 @@ def test_the_music_library_is_listed_with_playable_loops(anon):
         assert container.streams.audio[0].codec_context.name == "aac"
     # Made once: a second listing reuses the files.
     assert anon.get("/api/v1/music").json()["items"][0]["url"] == first["url"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+edit_keys = st.sampled_from(sorted(edits.KEYS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(edit_keys, json_values, max_size=6) | json_values)
+def test_any_json_is_an_edit_or_a_400(data):
+    """Whatever a client sends: a clean edit list, or Invalid with a field; never a crash."""
+    try:
+        edit = edits.clean_edit(data, duration_ms=4000, has_audio=True)
+    except Invalid as exc:
+        assert exc.field and exc.field.startswith("edit")
+        return
+    assert set(edit) <= edits.KEYS
+    assert edits.output_duration_ms(edit, 4000) >= 250

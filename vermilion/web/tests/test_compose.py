@@ -71,7 +71,7 @@ def test_new_note_page_renders_with_hooks(make_user):
         "compose-suggestions",
     ]:
         assert f'data-testid="{hook}"' in html, hook
-    assert 'accept="image/*" multiple' in html
+    assert 'accept="image/*,video/mp4,video/quicktime,video/webm" multiple' in html
     # every field has a label
     for field_id in ["compose-title", "compose-body", "compose-place", "compose-visibility"]:
         assert f'<label for="{field_id}"' in html, field_id

@@ -32,7 +32,7 @@ def _visibility_choices() -> list[tuple[str, str]]:
     ]
 
 
-def _messages() -> dict[str, str]:
+def _messages() -> dict:
     """Every sentence compose.js may show, in the reader's language (JS has no gettext)."""
     return {
         "queued": _("Waiting to upload…"),
@@ -79,6 +79,22 @@ def _messages() -> dict[str, str]:
         "save": _("Save changes"),
         "saving": _("Saving…"),
         "waiting": _("Waiting for images…"),
+        "videoAlone": _("A video note has one video and no images."),
+        "notVideo": _("This file is not a video we can use. Upload an MP4, MOV or WebM video."),
+        "editFailed": _("The video edit could not be saved."),
+        "rendering": _("Making your edited video… it will be published when it is ready."),
+        "coverDefault": _("The first second"),
+        "cropOriginal": _("Original"),
+        "removeText": _("Remove the text “%(text)s”"),
+        "filters": {
+            "none": _("None"),
+            "warm": _("Warm"),
+            "cool": _("Cool"),
+            "vivid": _("Vivid"),
+            "mono": _("Mono"),
+            "vintage": _("Vintage"),
+            "fade": _("Fade"),
+        },
     }
 
 

@@ -81,6 +81,16 @@
     return (data && data.error) || null;
   }
 
+  /** The component with compose_video.js's part merged in (getters stay getters). */
+  function withVideo(component) {
+    const mixin = window.VermilionComposeVideo;
+    if (!mixin) return component;
+    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(mixin))) {
+      if (!(name in component)) Object.defineProperty(component, name, descriptor);
+    }
+    return component;
+  }
+
   document.addEventListener("alpine:init", () => {
     window.Alpine.data("composer", () => {
       // Per-page state that must not be reactive: files, requests and timers by tile key.
@@ -100,7 +110,7 @@
       let filesEl = null;
       let suggestEl = null;
 
-      return {
+      return withVideo({
         mode: "create",
         username: "",
         noteId: "",
@@ -228,6 +238,9 @@
             altSaved: "",
             error: "",
             retriable: false,
+            kind: "image",
+            source: "",
+            editSaved: "",
           }, fields);
         },
 
@@ -236,6 +249,7 @@
         isLast(index) { return index === this.items.length - 1; },
         statusText(item) {
           if (item.status === "uploading") return this.t.uploading + " " + item.progress + "%";
+          if (item.status === "processing" && item.kind === "video") return this.t.processing + " " + item.progress + "%";
           return this.t[item.status] || "";
         },
         imageLabel(index) { return format(this.t.imageN, { n: index + 1 }); },
@@ -282,6 +296,25 @@
           const chosen = Array.from(fileList || []);
           if (!chosen.length) return;
           this.errors.media = "";
+          const videos = chosen.filter((file) => this.isVideoFile(file));
+          if (videos.length) {
+            // A video note has exactly one video and no images.
+            if (videos.length > 1 || chosen.length > 1 || this.items.length) {
+              this.errors.media = this.t.videoAlone;
+              return;
+            }
+            const item = this.newItem({ status: "queued" });
+            files.set(item.key, videos[0]);
+            this.startVideo(item, videos[0]);
+            objectUrls.set(item.key, item.source);
+            this.items.push(item);
+            this.pump();
+            return;
+          }
+          if (this.hasVideo) {
+            this.errors.media = this.t.videoAlone;
+            return;
+          }
           const room = this.limits.images - this.items.length;
           if (chosen.length > room) {
             this.errors.media = this.t.tooMany;
@@ -318,6 +351,14 @@
           item.progress = 0;
           item.error = "";
           item.retriable = false;
+          if (item.kind === "video") {
+            requests.set(key, this.uploadVideo(item, file, (finished) => {
+              requests.delete(key);
+              if (finished) files.delete(key); // kept after a failure: Retry resumes the upload
+              this.pump();
+            }));
+            return;
+          }
           const form = new FormData();
           form.append("file", file, file.name || "image");
           const alt = clean(item.alt, true);
@@ -365,7 +406,7 @@
           const fallback = {
             0: this.t.network,
             413: this.t.tooLarge,
-            415: this.t.notImage,
+            415: item.kind === "video" ? this.t.notVideo : this.t.notImage,
             429: this.t.rateLimited,
           }[status] || this.t.uploadFailed;
           item.status = "error";
@@ -392,8 +433,9 @@
         /** Take the server's view of a media item: processing (poll again), ready, failed. */
         applyMedia(item, data) {
           item.status = data.status === "ready" || data.status === "failed" ? data.status : "processing";
+          if (data.kind === "video") item.kind = "video";
           const urls = data.urls || {};
-          item.thumb = urls.thumb || urls.display || "";
+          item.thumb = urls.thumb || urls.display || urls.poster || "";
           if (item.status === "ready") {
             item.error = "";
             if (!item.preview || item.broken) {
@@ -423,6 +465,7 @@
               const wasProcessing = result.data.status !== "ready" && result.data.status !== "failed";
               if (wasProcessing) {
                 current.status = "processing";
+                current.progress = result.data.progress || 0;
                 this.poll(key, Math.min(POLL_MAX_MS, POLL_FIRST_MS * Math.pow(1.5, tries + 1)), tries + 1);
               } else {
                 this.applyMedia(current, result.data);
@@ -513,6 +556,7 @@
           timers.delete(key);
           files.delete(key);
           this.items.splice(index, 1);
+          if (item.kind === "video") this.ed = this.freshVideoEdit();
           const url = objectUrls.get(key);
           if (url) {
             URL.revokeObjectURL(url);
@@ -539,6 +583,7 @@
           objectUrls.clear();
           files.clear();
           this.items = [];
+          this.ed = this.freshVideoEdit();
         },
 
         // --- place ----------------------------------------------------------------------
@@ -930,6 +975,10 @@
             return;
           }
           this.busy = true;
+          if (!(await this.syncVideoEdit())) {
+            this.busy = false; // the server renders the edit; publishing goes on once it is ready
+            return;
+          }
           const alts = await Promise.all(this.items.map((item) => this.saveAlt(item)));
           if (alts.includes(false)) {
             this.busy = false;
@@ -991,7 +1040,7 @@
           else this.errors[target] = message;
           this.focusField(target);
         },
-      };
+      });
     });
   });
 })();
