@@ -18,7 +18,7 @@ from vermilion.core.errors import Invalid, ServiceError, UnsupportedMedia
 from . import music, services, uploads
 from .presenters import media_dict, rendition_url
 from .queries import get_visible_media
-from .schemas import MediaOut, MediaPatchIn
+from .schemas import MediaOut, MediaPatchIn, MusicOut
 
 router = Router(tags=["media"])
 
@@ -102,7 +102,7 @@ def patch_media(request, media_id: str, payload: MediaPatchIn):
     return media_dict(media, owner_view=True)
 
 
-@router.get("/music", auth=None, response={200: dict})
+@router.get("/music", auth=None, response={200: MusicOut})
 def list_music(request):
     """The background-music library of the video editor: tracks the project synthesises
     itself (no third-party recordings). `url` plays the loop; put a track's `slug` in an

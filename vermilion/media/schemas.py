@@ -37,3 +37,20 @@ class MediaPatchIn(Schema):
     alt_text: str | None = Field(None, max_length=5000)
     edit: dict | None = None
     cover_ms: int | None = None
+
+
+class MusicTrackOut(Schema):
+    """A track of the video editor's music library (``media.music``)."""
+
+    slug: str
+    name: str
+    name_en: str
+    name_zh: str
+    mood: str
+    bpm: int
+    loop_ms: int
+    url: str
+
+
+class MusicOut(Schema):
+    items: list[MusicTrackOut]

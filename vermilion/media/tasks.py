@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import socket
 
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -178,9 +180,11 @@ def _process_video(media_id: int) -> None:
 
     scratch = Path(settings.DATA_DIR) / "scratch"
     scratch.mkdir(parents=True, exist_ok=True)
+    _remove_dead_scratch(scratch, media.pk)
     revision = version + 1
+    prefix = f"video-{media.pk}-{socket.gethostname()}-{os.getpid()}-"
     try:
-        with tempfile.TemporaryDirectory(dir=scratch, prefix=f"video-{media.pk}-") as work:
+        with tempfile.TemporaryDirectory(dir=scratch, prefix=prefix) as work:
             source = Path(work) / f"source.{media.original_format or 'mp4'}"
             _copy_original(media, source)
             info = video.inspect(source)
@@ -223,6 +227,31 @@ def _process_video(media_id: int) -> None:
         _remove_revision(media, revision)
     elif media.revision and media.revision != revision:
         _remove_revision(media, media.revision)  # the rendering this one replaces
+
+
+def _remove_dead_scratch(scratch, media_id: int) -> None:
+    """The scratch folders of this video left by a worker of this machine that died (a
+    SIGKILL or a power cut skips the clean-up); a live worker's are left alone."""
+    import shutil
+
+    host = socket.gethostname()
+    for folder in scratch.glob(f"video-{media_id}-*"):
+        rest = folder.name[len(f"video-{media_id}-") :]
+        parts = rest.rsplit("-", 2)  # <host>-<pid>-<random>; the host may hold dashes
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            continue
+        if not _alive(int(parts[1])):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove_revision(media: Media, revision: int) -> None:
