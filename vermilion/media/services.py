@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from vermilion.core import jobs, ratelimit
-from vermilion.core.errors import Forbidden, Invalid, TooLarge
+from vermilion.core.errors import Forbidden, Invalid, TooLarge, UnsupportedMedia
 from vermilion.core.ids import new_id
 from vermilion.core.text import clean, grapheme_len
 
@@ -61,6 +61,10 @@ def create_upload(owner, uploaded_file: IO[bytes] | File, *, alt_text: str = "")
     (larger ones take the resumable upload, ``uploads.py``). What it is is read from the
     bytes: a photo's signature, else a video container's."""
     head = _peek(uploaded_file)
+    unknown = head and images.sniff(head) is None and not video.looks_like_video(head)
+    if unknown and _announced_as_video(uploaded_file):
+        # Neither a photo nor a video by its bytes; the name only picks the wording.
+        raise UnsupportedMedia(video.NOT_A_VIDEO, field="file")
     if images.sniff(head) is not None or not video.looks_like_video(head):
         return create_image_upload(owner, uploaded_file, alt_text=alt_text)
     ratelimit.hit("upload", str(owner.pk))
@@ -70,6 +74,12 @@ def create_upload(owner, uploaded_file: IO[bytes] | File, *, alt_text: str = "")
             tmp.write(chunk)
         tmp.flush()
         return create_video(owner, tmp.name, size, alt_text=alt_text)
+
+
+def _announced_as_video(uploaded_file) -> bool:
+    name = str(getattr(uploaded_file, "name", "") or "").lower()
+    content_type = str(getattr(uploaded_file, "content_type", "") or "").lower()
+    return content_type.startswith("video/") or name.endswith((".mp4", ".m4v", ".mov", ".webm"))
 
 
 def _peek(uploaded_file) -> bytes:

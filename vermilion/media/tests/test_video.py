@@ -84,7 +84,11 @@ def _refused(client, upload, data: bytes, status: int, needle: str):
 def test_bad_files_are_refused_with_a_reason(make_user, client_for, upload, workdir, settings):
     client = client_for(make_user())
     # Text named .mp4, an MP4 header followed by junk, audio only, zero bytes.
-    _refused(client, upload, b"this is not a video at all\n" * 10, 415, "not an image")
+    _refused(client, upload, b"this is not a video at all\n" * 10, 415, "not a video")
+    # Named as a photo, the same text is refused as a photo (the bytes decide; the name
+    # only picks which reason is the helpful one).
+    response = upload(client, b"this is not a photo\n" * 10, name="a.jpg")
+    assert response.status_code == 415 and "not an image" in response.json()["error"]["message"]
     junk = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x07" * 4000
     _refused(client, upload, junk, 415, "not a video")
     audio = make_clip(workdir / "sound.mp4", video=False).read_bytes()
