@@ -9,7 +9,12 @@ from django.conf import settings  # noqa: E402
 
 from vermilion.core.asgi import ReusedThreadsASGIHandler  # noqa: E402
 
-application = ReusedThreadsASGIHandler(threads=settings.WEB_THREADS)
+if settings.WEB_THREADS:
+    application = ReusedThreadsASGIHandler(threads=settings.WEB_THREADS)
+else:  # Django's own: a thread (and a database connection) per request
+    from django.core.handlers.asgi import ASGIHandler
+
+    application = ASGIHandler()
 
 # Search analyses every query with jieba: load its dictionary at start-up, not on the
 # first search (about a second).

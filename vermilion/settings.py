@@ -153,7 +153,8 @@ else:
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # Threads that run the web server's sync code (views, the ORM), each keeping its database
-# connection; a request waits when all are busy.
+# connection; a request waits when all are busy. 0: Django's own ASGI handler (a new thread
+# and connection per request).
 WEB_THREADS = env_int("WEB_THREADS", 8)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -12,7 +12,8 @@ and gives it back when done, so a request's sync code still runs on one thread (
 ``thread_sensitive`` promises: the ORM and the connection stay on it), only the thread is
 one of ``VERMILION_WEB_THREADS`` that keep their connection (``CONN_MAX_AGE`` in settings;
 PostgreSQL keeps using its process-wide pool instead). When all are busy a request waits for
-one, as it would for a worker in a threaded WSGI server.
+one, as it would for a worker in a threaded WSGI server. ``VERMILION_WEB_THREADS=0`` serves
+with Django's own handler instead.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ class ReusedThreadsASGIHandler(ASGIHandler):
 
     def _idle_executors(self) -> asyncio.Queue:
         if self._idle is None:
-            self._idle = asyncio.Queue()
+            # Last in, first out: the thread that finished last serves next, so with few
+            # requests at a time the same one or two warm connections do the work (first
+            # in, first out would rotate through every thread's colder cache).
+            self._idle = asyncio.LifoQueue()
             for executor in self._executors:
                 self._idle.put_nowait(executor)
         return self._idle
