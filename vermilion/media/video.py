@@ -65,6 +65,7 @@ PREVIEW_BITRATE = 300_000
 SCALER = "BICUBIC"  # FFmpeg's scale filter's default, so the command line compares alike
 TIME_BASE = fractions.Fraction(1, 90_000)
 QUEUED_FRAMES = 8  # decoded frames waiting for each rung's thread
+SHARED_FRAME_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,7 @@ class _Encoder:
         self.failure: BaseException | None = None
 
     def encode_video(self, frame, pts: int) -> None:
+        self.frames += 1
         if (
             frame.width != self.width
             or frame.height != self.height
@@ -313,9 +315,16 @@ class _Encoder:
                 format="yuv420p",
                 interpolation=SCALER,
             )
-        frame.pts, frame.time_base = pts, TIME_BASE
-        self.frames += 1
-        for packet in self.video.encode(frame):
+            frame.pts, frame.time_base = pts, TIME_BASE
+            packets = self.video.encode(frame)
+        else:
+            # The decoded frame itself, which other outputs of the same size (a rung and
+            # the preview) and later grid slots share: its timestamp is set and read under
+            # a lock, or one thread's could be encoded with another's.
+            with SHARED_FRAME_LOCK:
+                frame.pts, frame.time_base = pts, TIME_BASE
+                packets = self.video.encode(frame)
+        for packet in packets:
             self._mux(packet, "video")
 
     def encode_audio(self, frame) -> None:
