@@ -80,8 +80,9 @@ def picture(index: int, width: int, height: int) -> np.ndarray:
 
 
 def frame_index(frame) -> int:
-    """Which source frame (mod 32) an output frame shows, from its red level."""
-    rgb = frame.to_ndarray(format="rgb24")
+    """Which source frame (mod 32) an output frame (a PyAV frame or an RGB array) shows,
+    from its red level."""
+    rgb = frame if isinstance(frame, np.ndarray) else frame.to_ndarray(format="rgb24")
     red = float(np.median(rgb[rgb.shape[0] * 3 // 4 :, :, 0]))
     return int(round(red / STEP)) % (256 // STEP)
 
