@@ -37,6 +37,7 @@ def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RATE_LIMITS_ENABLED = False
     settings.JOBS_EAGER = False
+    settings.API_CHECK_PRESENTED = True  # fast responses must match their schemas
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from vermilion.feed import artifacts
 

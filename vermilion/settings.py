@@ -291,6 +291,10 @@ JOBS_POLL_SECONDS = float(env("JOBS_POLL_SECONDS", "0.5"))
 # (``feed.prepare``), so that asking for it is a few reads by key (docs/feed.md).
 FEED_PREPARED_PAGES = env_bool("FEED_PREPARED_PAGES", True)
 
+# The hottest list endpoints encode their presented dicts directly (vermilion.api.responses);
+# on, each such response is also checked against its schema the way ninja would (tests).
+API_CHECK_PRESENTED = env_bool("API_CHECK_PRESENTED")
+
 # --- rate limits (requests per window) ------------------------------------------------------
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", True)
 RATE_LIMITS = {

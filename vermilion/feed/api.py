@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from ninja import Router, Schema
 
 from vermilion.api.auth import OPTIONAL_AUTH, viewer
 from vermilion.api.main import Error
+from vermilion.api.responses import presented
 from vermilion.notes.presenters import note_dicts
 from vermilion.notes.schemas import NoteOut, NotePage
 
@@ -22,7 +22,8 @@ ERRORS = {400: Error, 401: Error, 422: Error, 429: Error}
 def feed_following(request, cursor: str | None = None):
     """Notes of the people you follow, newest first (signed-in only)."""
     notes, next_cursor = following_feed(request.user, cursor)
-    return {"items": note_dicts(notes, request.user), "next_cursor": next_cursor}
+    page = {"items": note_dicts(notes, request.user), "next_cursor": next_cursor}
+    return presented(page, NotePage)
 
 
 class Reason(Schema):
@@ -43,9 +44,7 @@ class DiscoverPage(Schema):
 
 
 @router.get("/feed/discover", response={200: DiscoverPage, **ERRORS}, auth=OPTIONAL_AUTH)
-def feed_discover(
-    request, response: HttpResponse, cursor: str | None = None, channel: str | None = None
-):
+def feed_discover(request, cursor: str | None = None, channel: str | None = None):
     """ "For you", or one interest channel (``channel=<interest slug>``): recommended notes
     with the reason each is there. Pages never repeat a note; neither do later sessions
     for a signed-in reader. Anonymous readers get trending and fresh notes. The
@@ -53,8 +52,9 @@ def feed_discover(
     time, after the page before; ``built``: now; ``shared``; ``latest``)."""
     me = viewer(request)
     notes, reasons, next_cursor = discover_page(me, channel, cursor)
-    response["Server-Timing"] = f'feed;desc="{served_from.get()}"'
     items = note_dicts(notes, me)
     for item, reason in zip(items, reasons, strict=True):
         item["reason"] = reason
-    return {"items": items, "next_cursor": next_cursor}
+    response = presented({"items": items, "next_cursor": next_cursor}, DiscoverPage)
+    response["Server-Timing"] = f'feed;desc="{served_from.get()}"'
+    return response

@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Block, Follow, Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
-from vermilion.core import cursors
+from vermilion.core import cursors, deferred
 from vermilion.core.errors import Invalid
 from vermilion.core.ids import new_id
 from vermilion.core.text import normalize_tag
@@ -501,11 +501,30 @@ def in_channel(rows: list[LiveRow], channel: Interest) -> list[LiveRow]:
 
 
 def _cached_rows(key: str, read) -> list[LiveRow]:
-    rows = cache.get(key)
-    if rows is None:
-        rows = read()
-        cache.set(key, rows, LIVE_CACHE_SECONDS)
-    return rows
+    """``read()``, kept ``LIVE_CACHE_SECONDS`` under ``key``. Once older, it is still used
+    for up to as long again while the request that found it has it read anew after its
+    response (``core.deferred``): under steady traffic no reader waits for a refresh."""
+    return _refreshed_ahead(key, read, LIVE_CACHE_SECONDS)
+
+
+def _refreshed_ahead(key: str, make, fresh_seconds: float):
+    """``make()`` kept under ``key``: fresh for ``fresh_seconds``, then served as it is for
+    up to ``fresh_seconds`` more while made again after the response; made now when
+    missing or older than that."""
+    kept = cache.get(key)
+    if kept is None:
+        return _remake(key, make, fresh_seconds)
+    if time.time() - kept[0] > fresh_seconds:
+        if not deferred.in_request():  # a job, or work done after a response: now
+            return _remake(key, make, fresh_seconds)
+        deferred.after_response(key, lambda: _remake(key, make, fresh_seconds))
+    return kept[1]
+
+
+def _remake(key: str, make, fresh_seconds: float):
+    value = make()
+    cache.set(key, (time.time(), value), 2 * fresh_seconds)
+    return value
 
 
 def _live_rows(qs: QuerySet[Note], limit: int) -> list[LiveRow]:
@@ -627,6 +646,7 @@ class _Request:
         *,
         preparing: bool = False,
         light: bool = False,
+        serve: bool = True,
     ):
         self.viewer = viewer
         self.channel = channel
@@ -634,6 +654,8 @@ class _Request:
         # Being prepared (``prepare``): a page and its spares, reasons in every language,
         # nothing saved. Otherwise a page, served.
         self.preparing = preparing
+        # Not served to anyone (``serve=False``): the state is neither saved nor prepared.
+        self.serves = serve
         self.size = PAGE_SIZE + PREPARED_EXTRA if preparing else PAGE_SIZE
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
@@ -765,7 +787,10 @@ class _Request:
         key = f"feed:live:followed:{per_author}:{len(followees)}:{who}"
         rows = _cached_rows(key, read)  # shared by every channel
         if self.channel is not None:
-            rows = _cached_rows(f"{key}:{self.slug}", lambda: in_channel(rows, self.channel))
+            channel = self.channel
+            rows = _cached_rows(
+                f"{key}:{self.slug}", lambda: in_channel(_cached_rows(key, read), channel)
+            )
         rows = [r for r in rows[:FOLLOWED_CANDIDATES] if r.author_id not in self.reader.blocked]
         by_author: dict[int, list[int]] = {}
         for row in rows:  # newest first
@@ -871,31 +896,33 @@ class _Request:
     def _newest(self) -> tuple[list[LiveRow], list[LiveRow]]:
         """The newest public notes (the same for everyone) and the window they came from:
         for a channel, its notes among the newest ``CHANNEL_WINDOW``."""
+        public = self.public
         if self.channel is None:
-            rows = _cached_rows(
-                "feed:live:newest:", lambda: _live_rows(self.public, BACKFILL_BATCH)
-            )
+            rows = _cached_rows("feed:live:newest:", lambda: _live_rows(public, BACKFILL_BATCH))
             return rows, rows
-        window = _cached_rows(
-            "feed:live:newest:window", lambda: _live_rows(self.public, CHANNEL_WINDOW)
-        )
+
+        def window() -> list[LiveRow]:
+            return _cached_rows(
+                "feed:live:newest:window", lambda: _live_rows(public, CHANNEL_WINDOW)
+            )
+
+        channel = self.channel
         key = f"feed:live:newest:{self.slug}"
-        return _cached_rows(key, lambda: in_channel(window, self.channel)), window
+        # Made from the window as it is when made (a refresh comes after the window's).
+        return _cached_rows(key, lambda: in_channel(window(), channel)), window()
 
     def fresh(self, exclude: set[int]) -> list[LiveRow]:
-        since = timezone.now() - timedelta(seconds=FRESH_MAX_AGE_SECONDS)
+        cutoff = time.time() - FRESH_MAX_AGE_SECONDS
         if self.channel is None:
-            qs = self.public.filter(created_at__gte=since)  # blocks apply per row
-            rows = _cached_rows("feed:live:fresh:", lambda: _live_rows(qs, FRESH_CANDIDATES))
-        else:
-            _batch, window = self._newest()
-            cutoff = since.timestamp()
-            rows = _cached_rows(
-                f"feed:live:fresh:{self.slug}",
-                lambda: [r for r in in_channel(window, self.channel) if r.created_at >= cutoff][
-                    :FRESH_CANDIDATES
-                ],
-            )
+            public = self.public
+
+            def read() -> list[LiveRow]:  # blocks apply per row
+                since = timezone.now() - timedelta(seconds=FRESH_MAX_AGE_SECONDS)
+                return _live_rows(public.filter(created_at__gte=since), FRESH_CANDIDATES)
+
+            rows = _cached_rows("feed:live:fresh:", read)
+        else:  # the channel's share of the newest notes (kept already), young enough
+            rows = [r for r in self._newest()[0] if r.created_at >= cutoff][:FRESH_CANDIDATES]
         return [r for r in rows if self.row_allowed(r, exclude)]
 
     # putting the page together -------------------------------------------------------------
@@ -985,9 +1012,10 @@ class _Request:
         """The page as served: the state remembers it (seen set, session), and the
         reader's next page is prepared in the background."""
         feed = [n.id for n in notes]
-        if has_more or self.viewer is not None:  # an anonymous last page needs no state
+        # An anonymous last page needs no state.
+        if self.serves and (has_more or self.viewer is not None):
             self.save(feed, author_of)
-        if self.viewer is not None and has_more and settings.FEED_PREPARED_PAGES:
+        if self.serves and self.viewer is not None and has_more and settings.FEED_PREPARED_PAGES:
             from vermilion.core import jobs
 
             jobs.enqueue(
@@ -1440,23 +1468,30 @@ def _prepared_page(viewer, channel: Interest | None, position: Position | None, 
 def _anonymous_first_page(channel: Interest | None) -> Page:
     """An anonymous first page: the same ranked notes for everyone (nothing is known of
     the reader), so one is put together per channel and language at most every
-    ``LIVE_CACHE_SECONDS`` and each visitor starts their own session with it."""
+    ``LIVE_CACHE_SECONDS`` and each visitor starts their own session with it. An older one
+    is still served (for as long again) while the next is put together after the response."""
     snap, _ranker = _snapshot_or_empty()
     slug = channel.slug if channel is not None else ""
-    key = f"feed:anon:first:{slug}:{translation.get_language()}:{snap.version}"
-    shared = cache.get(key)
-    if shared is None:
-        request = _Request(None, channel, None, None)
-        page = request.build()
-        built = request.built
-        shared = {
-            "reasons": page.reasons,
-            "items": [[i, built.authors[i]] for i in built.feed],
-            "bf": request.session.get("bf"),
-            "more": page.next_cursor is not None,
-        }
-        cache.set(key, shared, LIVE_CACHE_SECONDS)
+    language = translation.get_language()
+    key = f"feed:anon:first:{slug}:{language}:{snap.version}"
+    kept = cache.get(key)
+    if kept is None:
+        page, shared = _shared_first_page(channel)
+        cache.set(key, (time.time(), shared), 2 * LIVE_CACHE_SECONDS)
         return page
+    made_at, shared = kept
+    if time.time() - made_at > LIVE_CACHE_SECONDS and not deferred.in_request():
+        page, shared = _shared_first_page(channel)
+        cache.set(key, (time.time(), shared), 2 * LIVE_CACHE_SECONDS)
+        return page
+    if time.time() - made_at > LIVE_CACHE_SECONDS:
+
+        def remake() -> None:
+            with translation.override(language):
+                _page, fresh = _shared_first_page(channel, serve=False)
+            cache.set(key, (time.time(), fresh), 2 * LIVE_CACHE_SECONDS)
+
+        deferred.after_response(key, remake)
     request = _Request(None, channel, None, None, light=True)
     notes = _fetch(request.public, [i for i, _a in shared["items"]])
     if len(notes) < len(shared["items"]):  # deleted or hidden since
@@ -1466,3 +1501,18 @@ def _anonymous_first_page(channel: Interest | None) -> Page:
     page = request.serve(notes, list(shared["reasons"]), shared["more"], dict(shared["items"]))
     page.source = "shared"
     return page
+
+
+def _shared_first_page(channel: Interest | None, *, serve: bool = True) -> tuple[Page, dict]:
+    """An anonymous first page put together now (served to this visitor unless ``serve``
+    is false) and what every visitor's first page is made from for a while."""
+    request = _Request(None, channel, None, None, serve=serve)
+    page = request.build()
+    built = request.built
+    shared = {
+        "reasons": page.reasons,
+        "items": [[i, built.authors[i]] for i in built.feed],
+        "bf": request.session.get("bf"),
+        "more": page.next_cursor is not None,
+    }
+    return page, shared

@@ -38,6 +38,9 @@ def media_dict(media: Media, *, owner_view: bool = False) -> dict:
         # Stored as the English msgid (media.tasks): shown in the reader's language.
         "error": gettext(media.error) if media.error else None,
         "created_at": media.created_at,
+        "edit": None,
+        "cover_ms": None,
+        "source": None,
     }
     if owner_view and media.kind == Media.Kind.VIDEO:
         data["edit"] = media.edit_list or {}

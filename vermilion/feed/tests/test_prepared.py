@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -296,3 +297,63 @@ def test_at_most_a_few_own_channels_in_catalogue_order(world, make_user, make_to
     prepared = discover.prepare_channels(reader.pk)
     assert prepared == ["fashion", "food", "tech"][: discover.PREPARED_CHANNELS]
     assert discover.prepare_channels(make_user("nobody").pk) == []
+
+
+def later(monkeypatch, seconds: float) -> None:
+    """The feed's clock ``seconds`` ahead (its own: ids elsewhere keep the real time)."""
+    import time
+    from types import SimpleNamespace
+
+    now = time.time()
+    monkeypatch.setattr(discover, "time", SimpleNamespace(time=lambda: now + seconds))
+
+
+def test_shared_pages_are_refreshed_after_the_response_not_before(
+    world, make_user, make_topical, anon, monkeypatch
+):
+    """An anonymous first page (and the live rows under it) past ``LIVE_CACHE_SECONDS``
+    is still served once while the next is made after the response; nobody waits."""
+    first = anon.get("/api/v1/feed/discover")
+    assert first["Server-Timing"] == 'feed;desc="built"'
+    newcomer = make_topical(make_user("newcomer"), "food", title="just posted")
+    again = anon.get("/api/v1/feed/discover")
+    assert again["Server-Timing"] == 'feed;desc="shared"'
+    assert again.json()["items"] == first.json()["items"]  # fresh: the same page
+    later(monkeypatch, discover.LIVE_CACHE_SECONDS + 1)
+    built = []
+    original = discover._shared_first_page
+    monkeypatch.setattr(
+        discover, "_shared_first_page", lambda *a, **k: built.append(k) or original(*a, **k)
+    )
+    stale = anon.get("/api/v1/feed/discover")
+    assert stale["Server-Timing"] == 'feed;desc="shared"'  # served as it was ...
+    assert [i["id"] for i in stale.json()["items"]] == [i["id"] for i in first.json()["items"]]
+    assert built == [{"serve": False}]  # ... and made again once the response had gone
+    fresh = anon.get("/api/v1/feed/discover")
+    assert fresh["Server-Timing"] == 'feed;desc="shared"' and len(built) == 1
+    # The page was made again from live rows made again first (not from stale ones).
+    _at, fresh_rows = cache.get("feed:live:fresh:")
+    assert newcomer.pk in {r.id for r in fresh_rows}
+    # Long unused (past twice the time): made at once, for this visitor.
+    later(monkeypatch, 10 * discover.LIVE_CACHE_SECONDS)
+    cache.clear()
+    late = anon.get("/api/v1/feed/discover")
+    assert late["Server-Timing"] == 'feed;desc="built"'
+
+
+def test_live_rows_are_refreshed_after_the_response(world, make_user, make_topical, monkeypatch):
+    from vermilion.core import deferred
+
+    reads = []
+    key = "feed:live:test"
+    assert discover._cached_rows(key, lambda: reads.append(1) or ["a"]) == ["a"]
+    assert discover._cached_rows(key, lambda: reads.append(2) or ["b"]) == ["a"]  # fresh
+    later(monkeypatch, discover.LIVE_CACHE_SECONDS + 1)
+    from django.core.signals import request_finished, request_started
+
+    request_started.send(sender=None)
+    assert discover._cached_rows(key, lambda: reads.append(3) or ["c"]) == ["a"]  # stale
+    assert reads == [1] and deferred.in_request()
+    request_finished.send(sender=None)
+    assert reads == [1, 3]
+    assert discover._cached_rows(key, lambda: reads.append(4) or ["d"]) == ["c"]
