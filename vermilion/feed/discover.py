@@ -449,6 +449,9 @@ class LiveRow:
     engagement: float  # weighted like the matrix
     engaged: int  # likes + collects + comments
     topics: list[str]
+    #: Its topics were computed from its text and hashtags as they are now (hashtags
+    #: naming an interest are among them); otherwise not yet, or before its last edit.
+    understood: bool = True
 
 
 LIVE_FIELDS = (
@@ -459,6 +462,8 @@ LIVE_FIELDS = (
     "collects_count",
     "comments_count",
     "features__topics",
+    "features__computed_at",
+    "updated_at",
 )
 
 
@@ -485,18 +490,21 @@ def followed_note_ids(authors: list[int], per_author: int) -> list[int]:
 
 
 def in_channel(rows: list[LiveRow], channel: Interest) -> list[LiveRow]:
-    """The rows of ``channel`` (what ``channel_filter`` selects), in order: their topics
-    are known already; the hashtags naming the channel are one query over these ids. The
-    live sources of a channel are its share of the shared windows filtered so, rather than a
-    query of their own: the channel condition (a JSON key or a hashtag) is one no index
-    serves, and at a million notes each channel's query cost 20-70 ms."""
-    if not rows:
-        return []
-    tagged = set(
-        NoteHashtag.objects.filter(
-            note_id__in=[r.id for r in rows], hashtag__key__in=_channel_keys(channel)
-        ).values_list("note_id", flat=True)
-    )
+    """The rows of ``channel`` (what ``channel_filter`` selects), in order. Their topics
+    are known already, and a note's topics include every interest its hashtags name once
+    it is understood (``understanding.topics_for``); the hashtags of the others (new, or
+    edited since) are one query over their ids. The live sources of a channel are its
+    share of the shared windows filtered so, rather than a query of their own: the channel
+    condition (a JSON key or a hashtag) is one no index serves, and at a million notes each
+    channel's query cost 20-70 ms."""
+    unknown = [r.id for r in rows if not r.understood]
+    tagged = set()
+    if unknown:
+        tagged = set(
+            NoteHashtag.objects.filter(
+                note_id__in=unknown, hashtag__key__in=_channel_keys(channel)
+            ).values_list("note_id", flat=True)
+        )
     return [r for r in rows if channel.slug in r.topics or r.id in tagged]
 
 
@@ -536,10 +544,11 @@ def _live_rows(qs: QuerySet[Note], limit: int) -> list[LiveRow]:
             artifacts.live_engagement(likes, collects, comments),
             likes + collects + comments,
             list(topics or {}),
+            computed is not None and computed >= updated,
         )
-        for i, a, c, likes, collects, comments, topics in qs.order_by("-id").values_list(
-            *LIVE_FIELDS
-        )[:limit]
+        for i, a, c, likes, collects, comments, topics, computed, updated in qs.order_by(
+            "-id"
+        ).values_list(*LIVE_FIELDS)[:limit]
     ]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from vermilion.accounts.models import Interest
 from vermilion.accounts.services import block, follow, set_interests
 from vermilion.engagement.services import collect, like
-from vermilion.feed import artifacts
+from vermilion.feed import artifacts, understanding
 from vermilion.feed.discover import PAGE_SIZE, discover_page
 from vermilion.feed.models import Event, FeedPreference, FeedState, Hide, NoteFeatures
 from vermilion.notes.models import Note
@@ -40,9 +40,12 @@ def make_topical(make_note):
 
     def make(author, slug: str | None = None, **kwargs):
         note = make_note(author, **kwargs)
-        NoteFeatures.objects.update_or_create(
-            note=note, defaults={"topics": {slug: 1.0} if slug else {}}
-        )
+        topics = {slug: 1.0} if slug else {}
+        # Hashtags naming an interest are among the topics (``understanding.topics_for``).
+        keys = note.hashtags.values_list("key", flat=True)
+        interests = Interest.objects.values_list("slug", "name_en", "name_zh")
+        topics.update(understanding.hashtag_topics(keys, list(interests)))
+        NoteFeatures.objects.update_or_create(note=note, defaults={"topics": topics})
         return note
 
     return make
@@ -454,3 +457,35 @@ def test_followed_creators_notes_in_a_channel_are_only_the_channels(make_user, m
     assert served[food.id]["source"] == "following"
     notes, _reasons, _cursor = discover_page(reader, "travel", None)
     assert travel.id in {n.id for n in notes} and food.id not in {n.id for n in notes}
+
+
+def test_channel_rows_ask_for_hashtags_only_of_notes_not_understood_yet(
+    make_user, make_topical, make_note
+):
+    """Understood notes carry their hashtags' interests among their topics; a new note, or
+    one edited since its topics were computed, is asked about its hashtags."""
+    from vermilion.feed.discover import _live_rows, in_channel
+    from vermilion.notes.services import update_note
+
+    author = make_user()
+    understood = make_topical(author, "food", title="understood")
+    plain = make_topical(author, "travel", title="plain travel")
+    edited = make_topical(author, "travel", title="edited")
+    update_note(author, edited, hashtags=["美食"])  # its topics are from before this
+    new = make_note(author, title="new", hashtags=["food"])  # no features yet
+    food = Interest.objects.get(slug="food")
+    rows = _live_rows(Note.objects.all(), 10)
+    assert {r.id: r.understood for r in rows} == {
+        understood.id: True,
+        plain.id: True,
+        edited.id: False,
+        new.id: False,
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        found = in_channel(rows, food)
+    assert {r.id for r in found} == {understood.id, edited.id, new.id}
+    assert len(ctx) == 1 and str(edited.id) in ctx[0]["sql"] and str(plain.id) not in ctx[0]["sql"]
+    understood_only = [r for r in rows if r.understood]
+    with CaptureQueriesContext(connection) as ctx:
+        assert {r.id for r in in_channel(understood_only, food)} == {understood.id}
+    assert len(ctx) == 0
