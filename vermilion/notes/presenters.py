@@ -2,17 +2,18 @@
 
 ``note_dicts`` loads everything a page needs in a fixed set of batch queries:
 attachments+media (1), hashtags (1), mentions (1), author and avatar (0-2: none when the
-caller already ``select_related("author__avatar")``), and for a signed-in viewer their likes
-(1), collects (1) and the follow/block relations with the authors (3).
+caller already ``select_related("author__avatar")``), and for a signed-in viewer their likes,
+collects and follow/block relations with the authors (1, ``_viewer_state``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 
-from vermilion.accounts.presenters import relations_for, user_dict
+from vermilion.accounts.presenters import user_dict
 from vermilion.core import cursors
 from vermilion.core.text import extract_mentions
 from vermilion.media.presenters import media_dict
@@ -61,6 +62,46 @@ def _place(note: Note) -> dict | None:
     return {"name": note.place_name, "lat": note.place_lat, "lon": note.place_lon}
 
 
+def _viewer_state(viewer, note_ids: list[int], author_ids: set[int]):
+    """What the viewer did to these notes and how they stand with the authors, in one
+    statement: (liked note ids, collected note ids, ``relations_for``'s dict). Five
+    indexed lookups of the viewer's own rows, sent as one UNION ALL (as five ORM queries,
+    building them cost more than running them)."""
+    from vermilion.accounts.models import Block, Follow
+    from vermilion.engagement.models import Collect, Like
+
+    def part(tag: str, model, column: str, owner: str, values: Iterable[int]):
+        values = [int(v) for v in values]
+        table = connection.ops.quote_name(model._meta.db_table)
+        marks = ", ".join(["%s"] * len(values))
+        sql = f"SELECT '{tag}', {column} FROM {table} WHERE {owner} = %s AND {column} IN ({marks})"
+        return sql, [int(viewer.pk), *values]
+
+    parts = [
+        part("l", Like, "note_id", "user_id", note_ids),
+        part("c", Collect, "note_id", "user_id", note_ids),
+        part("f", Follow, "followee_id", "follower_id", author_ids),
+        part("b", Follow, "follower_id", "followee_id", author_ids),
+        part("x", Block, "blocked_id", "blocker_id", author_ids),
+    ]
+    found: dict[str, set[int]] = {tag: set() for tag in "lcfbx"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
+        )
+        for tag, value in cursor.fetchall():
+            found[tag].add(value)
+    relations = {
+        uid: {
+            "following": uid in found["f"],
+            "followed_by": uid in found["b"],
+            "blocking": uid in found["x"],
+        }
+        for uid in author_ids
+    }
+    return found["l"], found["c"], relations
+
+
 def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
     """The API shape of each note, in the order given, as seen by ``viewer`` (User or None).
 
@@ -76,20 +117,9 @@ def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
     liked: set[int] = set()
     collected: set[int] = set()
     if viewer is not None:
-        from vermilion.engagement.models import Collect, Like
-
-        ids = [n.pk for n in notes]
-        liked = set(
-            Like.objects.filter(user_id=viewer.pk, note_id__in=ids).values_list(
-                "note_id", flat=True
-            )
+        liked, collected, relations = _viewer_state(
+            viewer, [n.pk for n in notes], {n.author_id for n in notes}
         )
-        collected = set(
-            Collect.objects.filter(user_id=viewer.pk, note_id__in=ids).values_list(
-                "note_id", flat=True
-            )
-        )
-        relations = relations_for(viewer, {n.author for n in notes})
 
     out = []
     for note in notes:
