@@ -21,3 +21,8 @@ else:  # Django's own: a thread (and a database connection) per request
 from vermilion.search.analysis import warm_up  # noqa: E402
 
 warm_up()
+
+# What was loaded so far lives as long as the process: out of the cycle collector's walks.
+from vermilion.core.memory import settle  # noqa: E402
+
+settle()

@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from vermilion.core import memory
 from vermilion.core.ids import new_id
 
 from . import understanding
@@ -387,6 +388,7 @@ def current() -> tuple[FeedSnapshot | None, object | None]:
                     started = time.monotonic()
                     cached = (version, _load(name, version))
                     _loaded[name] = cached
+                    memory.settle_again()  # kept until the next build: out of GC walks
                     log.info("loaded %s %s in %.2fs", name, version, time.monotonic() - started)
             out.append(cached[1])
     return out[0], out[1]

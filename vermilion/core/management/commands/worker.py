@@ -18,4 +18,8 @@ class Command(BaseCommand):
             ran = jobs.run_pending()
             self.stdout.write(f"ran {ran} job(s)")
             return
+        from vermilion.core.memory import settle
+
+        jobs.autodiscover()
+        settle()  # what every job shares (Django, the job modules): out of the GC's walks
         jobs.work_forever(poll, periodic=not no_periodic)
