@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from vermilion.accounts.models import Interest
 from vermilion.accounts.services import block, follow, set_interests
 from vermilion.core.models import Job
 from vermilion.engagement.services import like
@@ -242,6 +243,24 @@ def test_the_kept_reader_is_read_again_when_it_changed(world, make_user):
     assert discover._read_reader(reader, None).followees == []
     artifacts.rebuild()  # a new ALS row
     assert discover._read_reader(reader, None).recs is not None
+
+
+def test_an_old_kept_reader_is_used_once_more_and_read_again_after_the_response(world, monkeypatch):
+    from django.core.signals import request_finished, request_started
+
+    reader, _notes = world
+    discover._read_reader(reader, None)
+    reader.interests.clear()  # not something the kept copy notices by itself
+    later(monkeypatch, discover.READER_CACHE_SECONDS + 1)
+    request_started.send(sender=None)
+    assert discover._read_reader(reader, None).interests == ["food"]  # old, still used
+    request_finished.send(sender=None)  # ... and read again once the response is gone
+    assert discover._read_reader(reader, None).interests == []
+    later(monkeypatch, 5 * discover.READER_CACHE_SECONDS)  # past twice the time: read now
+    reader.interests.add(Interest.objects.get(slug="travel"))
+    request_started.send(sender=None)
+    assert discover._read_reader(reader, None).interests == ["travel"]
+    request_finished.send(sender=None)
 
 
 def test_a_new_session_prepares_the_readers_own_channels(world, run_jobs):
