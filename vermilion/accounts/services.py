@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vermilion.core import deferred
 from vermilion.core.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from vermilion.core.text import clean, grapheme_len
 
@@ -168,9 +169,13 @@ def user_for_token(key: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
-    # Touch last_used at most once a minute, so reads don't turn into writes.
+    # Touch last_used at most once a minute, so reads don't turn into writes, and after
+    # the response: the request need not wait for the write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        deferred.after_response(
+            f"token-used:{token.pk}",
+            lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now),
+        )
     return token.user
 
 

@@ -1037,13 +1037,21 @@ class _Request:
         if self.serves and self.viewer is not None and has_more and settings.FEED_PREPARED_PAGES:
             from vermilion.core import jobs
 
-            jobs.enqueue(
-                "feed.prepare",
-                max_attempts=1,  # a page not prepared is put together when asked for
-                user_id=self.viewer.pk,
-                channel=self.slug,
-                session=self.session_id,
-                page=self.session["page"],
+            # Queued once the response has gone (a write the reader need not wait for; a
+            # next page asked for before it is prepared is put together instead).
+            payload = {
+                "user_id": self.viewer.pk,
+                "channel": self.slug,
+                "session": self.session_id,
+                "page": self.session["page"],
+            }
+            deferred.after_response(
+                f"feed.prepare:{self.viewer.pk}:{self.slug}",
+                lambda: jobs.enqueue(
+                    "feed.prepare",
+                    max_attempts=1,  # a page not prepared is put together when asked for
+                    **payload,
+                ),
             )
         next_cursor = cursors.encode(self.session_id, self.session["page"]) if has_more else None
         return Page(notes, reasons, next_cursor)
