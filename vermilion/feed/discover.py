@@ -133,6 +133,9 @@ PREPARED_EXTRA = 10
 #: A prepared page older than this (or from another snapshot, or older than the reader's
 #: latest like, collect, comment, follow or long read) is put together again instead.
 PREPARED_MAX_AGE_SECONDS = 600
+#: Shared first pages (``_shared_page``): spares beyond a page, so that what a reader has
+#: seen, hid or blocked can drop out and still leave a full page.
+SHARED_EXTRA = 40
 #: When a reader starts a "for you" session, the first pages of this many of their own
 #: interest channels (the explore tabs that lead, in catalogue order) are prepared too,
 #: where none is ready (``prepare_channels``): opening the app, then a tab, is the common
@@ -522,21 +525,21 @@ def _cached_rows(key: str, read) -> list[LiveRow]:
     """``read()``, kept ``LIVE_CACHE_SECONDS`` under ``key``. Once older, it is still used
     for up to as long again while the request that found it has it read anew after its
     response (``core.deferred``): under steady traffic no reader waits for a refresh."""
-    return _refreshed_ahead(key, read, LIVE_CACHE_SECONDS)
+    return _refreshed_ahead(key, read, LIVE_CACHE_SECONDS)[0]
 
 
 def _refreshed_ahead(key: str, make, fresh_seconds: float):
-    """``make()`` kept under ``key``: fresh for ``fresh_seconds``, then served as it is for
-    up to ``fresh_seconds`` more while made again after the response; made now when
-    missing or older than that."""
+    """``(make(), made now)`` kept under ``key``: fresh for ``fresh_seconds``, then served
+    as it is for up to ``fresh_seconds`` more while made again after the response; made
+    now when missing or older than that."""
     kept = cache.get(key)
     if kept is None:
-        return _remake(key, make, fresh_seconds)
+        return _remake(key, make, fresh_seconds), True
     if time.time() - kept[0] > fresh_seconds:
         if not deferred.in_request():  # a job, or work done after a response: now
-            return _remake(key, make, fresh_seconds)
+            return _remake(key, make, fresh_seconds), True
         deferred.after_response(key, lambda: _remake(key, make, fresh_seconds))
-    return kept[1]
+    return kept[1], False
 
 
 def _remake(key: str, make, fresh_seconds: float):
@@ -665,7 +668,7 @@ class _Request:
         *,
         preparing: bool = False,
         light: bool = False,
-        serve: bool = True,
+        spares: int = PREPARED_EXTRA,
     ):
         self.viewer = viewer
         self.channel = channel
@@ -673,9 +676,7 @@ class _Request:
         # Being prepared (``prepare``): a page and its spares, reasons in every language,
         # nothing saved. Otherwise a page, served.
         self.preparing = preparing
-        # Not served to anyone (``serve=False``): the state is neither saved nor prepared.
-        self.serves = serve
-        self.size = PAGE_SIZE + PREPARED_EXTRA if preparing else PAGE_SIZE
+        self.size = PAGE_SIZE + spares if preparing else PAGE_SIZE
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
         # A prepared page needs only what filters it (``light``), not what ranks it.
@@ -1031,10 +1032,9 @@ class _Request:
         """The page as served: the state remembers it (seen set, session), and the
         reader's next page is prepared in the background."""
         feed = [n.id for n in notes]
-        # An anonymous last page needs no state.
-        if self.serves and (has_more or self.viewer is not None):
+        if has_more or self.viewer is not None:  # an anonymous last page needs no state
             self.save(feed, author_of)
-        if self.serves and self.viewer is not None and has_more and settings.FEED_PREPARED_PAGES:
+        if self.viewer is not None and has_more and settings.FEED_PREPARED_PAGES:
             from vermilion.core import jobs
 
             # Queued once the response has gone (a write the reader need not wait for; a
@@ -1315,8 +1315,10 @@ def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
         page = _prepared_page(viewer, channel, position, reset_at)
         if page is not None:
             return page
-    if viewer is None and position is None:
-        return _anonymous_first_page(channel)
+    if position is None and _starts_from_shared(viewer, channel):
+        page = _shared_page(viewer, channel, reset_at)
+        if page is not None:
+            return page
     request = _Request(viewer, channel, position, reset_at)
     page = request.build()
     if not page.notes and position is None and (request.seen or request.reader.seen_elsewhere):
@@ -1447,9 +1449,24 @@ def _prepared_page(viewer, channel: Interest | None, position: Position | None, 
         return None
     if _engaged_since(viewer, at):
         return None
+    page = _serve_record(viewer, channel, position, reset_at, record)
+    if page is not None:
+        page.source = "prepared"
+    return page
+
+
+def _serve_record(viewer, channel, position: Position | None, reset_at, record, *, shared=False):
+    """A page served from a record put together earlier (a reader's prepared page, or a
+    channel's shared one): its notes minus what was seen, hidden or blocked since (the
+    spares fill in), under the author rule against the session's last authors, read
+    through ``browsable_notes``; None when that leaves less than a page."""
     request = _Request(viewer, channel, position, reset_at, light=True)
     if request.session.get("again"):
         return None
+    if shared and viewer is not None:
+        # Put together for nobody: what the reader had on screen anywhere stays out too.
+        since = timezone.now() - timedelta(days=SEEN_DAYS)
+        request.reader.seen_elsewhere = recently_seen_note_ids(viewer, since, limit=SEEN_MAX)
     exclude, reader = request.excluded_ids(), request.reader
     items, authors, topics = [], {}, {}
     for note_id, author_id, topic_ids in record["items"]:
@@ -1460,7 +1477,7 @@ def _prepared_page(viewer, channel: Interest | None, position: Position | None, 
         items.append(note_id)
         authors[note_id], topics[note_id] = author_id, topic_ids
     more = bool(record.get("more")) or len(items) > PAGE_SIZE
-    if len(items) < PAGE_SIZE and more:
+    if not items or (len(items) < PAGE_SIZE and more):
         return None
     # In its order, under the author rule against this session's last authors.
     order = [-float(k) for k in range(len(items))]
@@ -1487,59 +1504,57 @@ def _prepared_page(viewer, channel: Interest | None, position: Position | None, 
                 request.session["bf"] = _Request._position_before(note_id)
                 more = True
                 break
-    page = request.serve(notes, reasons, bool(notes) and more, authors)
-    page.source = "prepared"
+    return request.serve(notes, reasons, bool(notes) and more, authors)
+
+
+def _starts_from_shared(viewer, channel: Interest | None) -> bool:
+    """Whether a first page starts from the shared one (``_shared_page``): always for an
+    anonymous reader; for a signed-in one, in a channel they did not pick (with prepared
+    pages on). "For you" and the reader's own channels are always their own."""
+    if viewer is None:
+        return True
+    if channel is None or not settings.FEED_PREPARED_PAGES:
+        return False
+    return not viewer.interests.filter(pk=channel.pk).exists()
+
+
+def _shared_page(viewer, channel: Interest | None, reset_at) -> Page | None:
+    """A first page from the one shared by everyone in ``channel`` (``_shared_record``),
+    less what this reader saw, hid or blocked; None when too little is left. Anonymous
+    readers start every session here (nothing is known of them). A signed-in reader
+    starts here in a channel they did not pick and have no prepared page in: putting a
+    ranked page together for them would cost ~40 ms at a million notes, and the page after
+    it is their own (prepared in the background once this one is served)."""
+    record, made_now = _shared_record(channel)
+    if not record["items"]:
+        return None
+    page = _serve_record(viewer, channel, None, reset_at, record, shared=True)
+    if page is not None:
+        page.source = "built" if made_now else "shared"
     return page
 
 
-def _anonymous_first_page(channel: Interest | None) -> Page:
-    """An anonymous first page: the same ranked notes for everyone (nothing is known of
-    the reader), so one is put together per channel and language at most every
-    ``LIVE_CACHE_SECONDS`` and each visitor starts their own session with it. An older one
-    is still served (for as long again) while the next is put together after the response."""
+def _shared_record(channel: Interest | None) -> tuple[dict, bool]:
+    """The first page of ``channel`` for nobody in particular, with ``SHARED_EXTRA``
+    spares and reasons in every language, as ``prepare`` keeps a reader's: put together
+    at most every ``LIVE_CACHE_SECONDS`` (after a response, once there is one) per
+    snapshot; returns it and whether it was put together just now."""
     snap, _ranker = _snapshot_or_empty()
     slug = channel.slug if channel is not None else ""
-    language = translation.get_language()
-    key = f"feed:anon:first:{slug}:{language}:{snap.version}"
-    kept = cache.get(key)
-    if kept is None:
-        page, shared = _shared_first_page(channel)
-        cache.set(key, (time.time(), shared), 2 * LIVE_CACHE_SECONDS)
-        return page
-    made_at, shared = kept
-    if time.time() - made_at > LIVE_CACHE_SECONDS and not deferred.in_request():
-        page, shared = _shared_first_page(channel)
-        cache.set(key, (time.time(), shared), 2 * LIVE_CACHE_SECONDS)
-        return page
-    if time.time() - made_at > LIVE_CACHE_SECONDS:
+    key = f"feed:shared:{slug}:{snap.version}"
 
-        def remake() -> None:
-            with translation.override(language):
-                _page, fresh = _shared_first_page(channel, serve=False)
-            cache.set(key, (time.time(), fresh), 2 * LIVE_CACHE_SECONDS)
+    def make() -> dict:
+        request = _Request(None, channel, None, None, preparing=True, spares=SHARED_EXTRA)
+        request.build()
+        built = request.built
+        return {
+            "at": time.time(),
+            "v": request.snap.version,
+            "items": [[i, built.authors[i], built.topics[i]] for i in built.feed],
+            "reasons": built.reasons,
+            "bf": built.fill_position,
+            "fill": built.fill,
+            "more": built.more,
+        }
 
-        deferred.after_response(key, remake)
-    request = _Request(None, channel, None, None, light=True)
-    notes = _fetch(request.public, [i for i, _a in shared["items"]])
-    if len(notes) < len(shared["items"]):  # deleted or hidden since
-        cache.delete(key)
-        return _anonymous_first_page(channel)
-    request.session["bf"] = shared["bf"]
-    page = request.serve(notes, list(shared["reasons"]), shared["more"], dict(shared["items"]))
-    page.source = "shared"
-    return page
-
-
-def _shared_first_page(channel: Interest | None, *, serve: bool = True) -> tuple[Page, dict]:
-    """An anonymous first page put together now (served to this visitor unless ``serve``
-    is false) and what every visitor's first page is made from for a while."""
-    request = _Request(None, channel, None, None, serve=serve)
-    page = request.build()
-    built = request.built
-    shared = {
-        "reasons": page.reasons,
-        "items": [[i, built.authors[i]] for i in built.feed],
-        "bf": request.session.get("bf"),
-        "more": page.next_cursor is not None,
-    }
-    return page, shared
+    return _refreshed_ahead(key, make, LIVE_CACHE_SECONDS)

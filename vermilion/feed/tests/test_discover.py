@@ -447,6 +447,7 @@ def test_followed_creators_notes_in_a_channel_are_only_the_channels(make_user, m
         make_topical(authors[i % 6], "food", title=f"f{i}")
     artifacts.rebuild()
     reader, pal = make_user("reader"), make_user("pal")
+    set_interests(reader, ["food", "travel"])  # their own channels: ranked for them
     follow(reader, pal)
     food = make_topical(pal, "food", title="pal food")
     tagged = make_topical(pal, None, title="pal tagged", hashtags=["food"])
