@@ -134,8 +134,10 @@ PREPARED_EXTRA = 10
 #: latest like, collect, comment, follow or long read) is put together again instead.
 PREPARED_MAX_AGE_SECONDS = 600
 #: Shared first pages (``_shared_page``): spares beyond a page, so that what a reader has
-#: seen, hid or blocked can drop out and still leave a full page.
-SHARED_EXTRA = 40
+#: seen, hid or blocked can drop out and still leave a full page. A channel's candidates
+#: for nobody in particular are about this many at a million notes; putting them together
+#: takes ~20 ms there (after a response, every ``LIVE_CACHE_SECONDS`` at most).
+SHARED_EXTRA = 130
 #: When a reader starts a "for you" session, the first pages of this many of their own
 #: interest channels (the explore tabs that lead, in catalogue order) are prepared too,
 #: where none is ready (``prepare_channels``): opening the app, then a tab, is the common
