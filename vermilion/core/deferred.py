@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import connections
 from django.dispatch import receiver
 
 log = logging.getLogger("vermilion.deferred")
@@ -72,6 +72,13 @@ def _finish(**kwargs) -> None:
                 log.exception("deferred work %s failed", key)
     finally:
         _local.finishing = None
-        # Django closed (or returned to the pool) this thread's connection before us, as
-        # at the end of any request; hand back whatever the work opened the same way.
-        close_old_connections()
+        _hand_back_connections()
+
+
+def _hand_back_connections() -> None:
+    """Django closed (or returned to the pool) this thread's connections before us, as at
+    the end of any request; hand back what the work opened the same way. Never one inside
+    a transaction (``atomic``: a test's, which Django's own handler leaves alone too)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
