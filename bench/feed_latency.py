@@ -15,7 +15,8 @@ fresh data dir under var/bench/feed-<mode>/:
 2. The discover feed's jobs, as the workers run them: ``feed.rebuild`` (the snapshot:
    neighbour lists, ALS factors, pools, trending; everyone's ALS part) and
    ``feed.train_ranker`` (the ranker from logged impressions). Timed, per stage.
-3. ``--readers`` people with at least one event are picked at random and given tokens.
+3. ``--readers`` people with at least one event are picked at random and given tokens;
+   each run starts them with no feed state (their seen sets hold only the seeded events).
 4. The real server (with ``VERMILION_REDIS_URL`` in the scaled mode, so the per-person
    feed state lives in Redis), twice:
 
@@ -186,7 +187,8 @@ def run_mode(mode: str, args) -> dict:
             import redis
 
             redis.Redis.from_url(args.redis_url).flushdb()  # no feed state from before
-        # The same readers each time, with no prepared page or queued job left over.
+        # The same readers each time, with no prepared page, queued job or seen set left
+        # over from an earlier run.
         setup = json.loads(
             run(
                 env,
@@ -410,6 +412,9 @@ def prepare(args) -> None:
         if len(readers) >= args.readers:
             break
     readers = readers[: args.readers]
+    # ... and the state of a reader who has not used the feed yet: runs compare only if
+    # each starts from the seeded history, not from the seen sets earlier runs left.
+    FeedState.objects.filter(key__in=[f"u:{r}" for r in readers]).delete()
     counts = dict(
         Event.objects.filter(user_id__in=readers)
         .values("user_id")

@@ -141,11 +141,14 @@ PREPARED_MAX_AGE_SECONDS = 600
 #: for nobody in particular are about this many at a million notes; putting them together
 #: takes ~20 ms there (after a response, every ``LIVE_CACHE_SECONDS`` at most).
 SHARED_EXTRA = 130
-#: When a reader starts a "for you" session, the first pages of this many of their own
-#: interest channels (the explore tabs that lead, in catalogue order) are prepared too,
-#: where none is ready (``prepare_channels``): opening the app, then a tab, is the common
-#: path, and a first channel visit otherwise puts a whole page together.
+#: After a "for you" page, the first pages of this many of the reader's own interest
+#: channels (the explore tabs that lead, in catalogue order) are prepared too, where none
+#: is usable (``prepare_channels``): opening the app, then a tab, is the common path, and
+#: a first channel visit otherwise puts a whole page together.
 PREPARED_CHANNELS = 3
+#: ... usable meaning, among other things, that the "for you" pages served since left a
+#: page and this many of its notes unseen (they draw on the same interests).
+PREPARED_KEEP_SPARES = 10
 
 #: A reader's interests, follows, history and ALS row are kept this long between pages
 #: (``_read_reader`` says when they are read again sooner). A change of picked interests
@@ -1401,8 +1404,9 @@ def _record_of(request: _Request, started: float) -> dict:
 
 def prepare_channels(user_id: int, limit: int = PREPARED_CHANNELS) -> list[str]:
     """First pages of the reader's own interest channels, put together ahead of time where
-    no valid one is kept (a page prepared less than half its lifetime ago, from this
-    snapshot, before nothing the reader did since); returns the channels prepared."""
+    no usable one is kept (one prepared less than half its lifetime ago, from this
+    snapshot, before nothing the reader did since, with a page and ``PREPARED_KEEP_SPARES``
+    of its notes not served to the reader since); returns the channels prepared."""
     slugs = list(
         Interest.objects.filter(users__id=user_id)
         .order_by("position", "slug")
@@ -1412,20 +1416,31 @@ def prepare_channels(user_id: int, limit: int = PREPARED_CHANNELS) -> list[str]:
         return []
     snap, _ranker = _snapshot_or_empty()
     now = time.time()
-    fresh_at = {}
+    kept = {}
     for slug in slugs:
         record = load_state(_prepared_key(user_id, slug)) or {}
         at = float(record.get("at", 0))
         if record.get("v") == snap.version and now - at < PREPARED_MAX_AGE_SECONDS / 2:
-            fresh_at[slug] = at
-    if fresh_at:
+            kept[slug] = record
+    if kept:
+        # "For you" pages served since take notes of the reader's own channels: a page
+        # left short would be put together on request.
+        # (A small channel's page, short from the start, is kept while nothing of it goes.)
+        seen = set((load_state(f"u:{user_id}") or {}).get("ids", []))
+        need = PAGE_SIZE + PREPARED_KEEP_SPARES
+        for slug, record in list(kept.items()):
+            ids = [item[0] for item in record["items"]]
+            gone = sum(i in seen for i in ids)
+            if gone and len(ids) - gone < need:
+                del kept[slug]
+    if kept:
         from vermilion.accounts.models import User
 
         viewer = User(pk=user_id)
-        if _engaged_since(viewer, min(fresh_at.values())):
+        if _engaged_since(viewer, min(float(r["at"]) for r in kept.values())):
             # Something since the oldest of them: which pages does it make stale?
-            fresh_at = {s: at for s, at in fresh_at.items() if not _engaged_since(viewer, at)}
-    return [slug for slug in slugs if slug not in fresh_at and prepare(user_id, slug)]
+            kept = {s: r for s, r in kept.items() if not _engaged_since(viewer, float(r["at"]))}
+    return [slug for slug in slugs if slug not in kept and prepare(user_id, slug)]
 
 
 def _engaged_since(viewer, at: float) -> bool:

@@ -8,8 +8,9 @@
   (``artifacts.rebuild``), and old anonymous feed sessions purged.
 - ``feed.train_ranker`` (daily): the ranker from logged impressions (``training``).
 - ``feed.prepare`` (enqueued when a signed-in reader is served a page): their next page,
-  put together ahead of time (``discover.prepare``); after a "for you" first page, also
-  the first pages of their own interest channels (``discover.prepare_channels``).
+  put together ahead of time (``discover.prepare``); after a "for you" page, also the
+  first pages of their own interest channels where none is usable
+  (``discover.prepare_channels``).
 """
 
 from __future__ import annotations
@@ -118,11 +119,11 @@ def train_ranker() -> None:
 
 @job("feed.prepare")
 def prepare_page(user_id: int, channel: str = "", session: int = 0, page: int = 1) -> None:
-    """A reader's next discover page, ready before they ask (``discover.prepare``); when
-    the page just served began a "for you" session, also the first pages of their own
-    interest channels (``discover.prepare_channels``)."""
+    """A reader's next discover page, ready before they ask (``discover.prepare``); after
+    a "for you" page, also the first pages of their own interest channels where none is
+    usable (``discover.prepare_channels``: the page just served may have taken their notes)."""
     from .discover import prepare, prepare_channels
 
     prepare(int(user_id), str(channel), int(session), int(page))
-    if not channel and int(page) == 2:
+    if not channel:
         prepare_channels(int(user_id))

@@ -290,14 +290,26 @@ def test_own_channels_are_prepared_again_only_when_stale(world, run_jobs, monkey
     discover_page(reader, None, None)
     run_jobs()
     assert discover.prepare_channels(reader.pk) == []  # still fresh: nothing to do
-    # Deeper pages of "for you" do not prepare channels (only a session's start does).
+    # Every "for you" page looks (it may have taken the channel page's notes); a
+    # channel's page does not.
     calls = []
     monkeypatch.setattr(discover, "prepare_channels", lambda *a, **k: calls.append(a) or [])
     tasks.prepare_page(reader.pk, "", 1, 3)
-    assert calls == []
+    tasks.prepare_page(reader.pk, "food", 1, 2)
     tasks.prepare_page(reader.pk, "", 1, 2)
-    assert calls == [(reader.pk,)]
+    assert calls == [(reader.pk,), (reader.pk,)]
     monkeypatch.undo()
+    # "For you" served some of the kept food page's notes since: it is short now.
+    kept = [item[0] for item in discover.load_state(f"p:{reader.pk}:food")["items"]]
+    state = discover.load_state(f"u:{reader.pk}")
+    now = state["at"][-1]
+    state["ids"] += kept[:3]
+    state["at"] += [now] * 3
+    discover.save_state(f"u:{reader.pk}", state, durable=True, ttl=3600)
+    assert discover.prepare_channels(reader.pk) == ["food"]
+    again = [item[0] for item in discover.load_state(f"p:{reader.pk}:food")["items"]]
+    assert again and not set(again) & set(kept[:3])
+    assert discover.prepare_channels(reader.pk) == []
     like(reader, notes[1])  # what the kept page does not know of
     assert discover.prepare_channels(reader.pk) == ["food"]
     artifacts.rebuild()  # another snapshot
