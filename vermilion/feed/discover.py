@@ -984,7 +984,12 @@ class _Request:
             scores = scores + self.cold_start_bonus(scores, x)
         # Only the best few can make this page: their visibility is checked now (the
         # snapshot knows nothing of blocks, visibility changes or deletions), one query.
-        best = np.argsort(-scores, kind="stable")[:VISIBILITY_WINDOW]
+        # No more of one author's than the author rule lets onto the page: a prolific,
+        # popular creator's notes can otherwise fill the whole window, and the page
+        # would have to give way on the rule (or be that creator's alone).
+        per_author = -(-self.size // CONFIG.author_window)
+        order = np.argsort(-scores, kind="stable")
+        best = order[_first_per_group(authors[order], per_author)][:VISIBILITY_WINDOW]
         from_snapshot = self.snap.dense(cands.items[best]) >= 0
         ok = np.ones(len(best), bool)
         ok[from_snapshot] = self.visible(cands.items[best][from_snapshot])
@@ -995,7 +1000,7 @@ class _Request:
         # Newest notes not shown yet, below every ranked candidate, when those run short.
         position, more, fill = self.session.get("bf"), True, []
         if len(best) < BACKFILL_BELOW:
-            taken = {int(i) for i in cands.items}
+            taken = {int(i) for i in cands.items[best]}  # (those left out may fill in)
             fill, position, more = self.backfill(exclude, taken, self.size - len(best))
         floor = float(scores.min()) - 1.0 if m else 0.0
         items = [*(int(cands.items[j]) for j in best), *(r.id for r in fill)]
@@ -1282,6 +1287,19 @@ def snapshot_candidates(
         request,
         recency_weights(history, CONFIG.limits),
     )
+
+
+def _first_per_group(groups: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the entries that are among the first ``k`` of their group, in order."""
+    n = len(groups)
+    by_group = np.argsort(groups, kind="stable")
+    sorted_groups = groups[by_group]
+    starts = np.ones(n, bool)
+    starts[1:] = sorted_groups[1:] != sorted_groups[:-1]
+    index = np.arange(n)
+    rank = np.empty(n, np.int64)
+    rank[by_group] = index - np.maximum.accumulate(np.where(starts, index, 0))
+    return rank < k
 
 
 def arrange(

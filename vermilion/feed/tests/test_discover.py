@@ -203,6 +203,24 @@ def test_pages_never_repeat_and_obey_the_author_rule(make_user, make_topical, cl
         assert set(served) == {n.id for n in notes}  # ... and the feed reaches everything
 
 
+def test_one_prolific_popular_creator_does_not_take_over_the_page(make_user, make_topical):
+    # More of their notes outscore everyone else's than a page has candidates checked.
+    star, others, fans = make_user("star"), crowd(make_user, 8), crowd(make_user, 3)
+    starred = [make_topical(star, "food", title=f"s{i}") for i in range(110)]
+    for fan in fans:
+        for note in starred:
+            like(fan, note)
+    rest = [make_topical(others[i % 8], "food", title=f"o{i}") for i in range(24)]
+    artifacts.rebuild()
+    reader = make_user("reader")
+    set_interests(reader, ["food"])
+    by_id = {n.id: n for n in [*starred, *rest]}
+    page, _cursor = page_ids(reader)
+    assert len(page) == PAGE_SIZE
+    assert author_runs_ok([by_id[i] for i in page])
+    assert sum(by_id[i].author_id == star.pk for i in page) == 4  # 1st, 7th, 13th, 19th
+
+
 def test_later_sessions_do_not_repeat_notes_even_without_the_cache(make_user, make_topical):
     authors = crowd(make_user, 8)
     for i in range(50):
