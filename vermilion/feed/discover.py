@@ -24,8 +24,8 @@ reader's seen set, which also keeps notes from coming back in later sessions for
 the database (``FeedState``) always for people and for anonymous sessions in the embedded
 mode. Readers who chose the "latest" order get plain newest-first pages.
 
-Hides and notes seen on other surfaces come from ``feed.queries`` (``hidden_for``,
-``recently_seen_note_ids``).
+Hides, blocks and notes seen on other surfaces come from ``feed.queries.reader_rows`` (one
+statement per page).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from vermilion.accounts.models import Block, Follow, Interest
+from vermilion.accounts.models import Follow, Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
 from vermilion.core import cursors, deferred
 from vermilion.core.errors import Invalid
@@ -58,7 +58,7 @@ from vermilion.notes.queries import visible_notes_for
 from . import artifacts, understanding
 from .artifacts import CONFIG, SIGNAL_WEIGHTS, FeedSnapshot, LiveNote
 from .models import Event, FeedPreference, FeedState, Hide, NoteFeatures, UserRecs
-from .queries import hidden_for, recently_seen_note_ids
+from .queries import ReaderRows, reader_rows
 from .recsys.candidates import (
     SOURCES,
     CandidateIndex,
@@ -341,16 +341,21 @@ def _preference(viewer) -> tuple[str, object]:
     return row if row is not None else (FeedPreference.Mode.RANKED, None)
 
 
-def _read_filters(reader: Reader) -> Reader:
-    """What keeps notes off the reader's pages whatever ranked them: hides and blocks
-    (two queries over the reader's own rows)."""
-    viewer = reader.user
-    reader.hidden_notes, reader.hidden_authors, reader.hidden_topics = hidden_for(viewer)
-    for blocker, blocked in Block.objects.filter(
-        Q(blocker_id=viewer.pk) | Q(blocked_id=viewer.pk)
-    ).values_list("blocker_id", "blocked_id"):
-        reader.blocked.add(blocked if blocker == viewer.pk else blocker)
+def _read_filters(reader: Reader, *, seen: bool = False) -> Reader:
+    """What keeps notes off the reader's pages whatever ranked them: hides and blocks, and
+    with ``seen`` the notes they had on screen or opened anywhere lately (one statement)."""
+    _take_rows(reader, reader_rows(reader.user, seen_since=_seen_since() if seen else None))
     return reader
+
+
+def _seen_since() -> float:
+    return time.time() - SEEN_DAYS * 86_400
+
+
+def _take_rows(reader: Reader, rows: ReaderRows) -> None:
+    reader.hidden_notes, reader.hidden_authors = rows.hidden_notes, rows.hidden_authors
+    reader.hidden_topics, reader.blocked = rows.hidden_topics, rows.blocked
+    reader.seen_elsewhere = rows.seen
 
 
 def _read_reader(viewer, reset_at) -> Reader:
@@ -358,7 +363,8 @@ def _read_reader(viewer, reset_at) -> Reader:
     engagement history and ALS row from a copy kept ``READER_CACHE_SECONDS``, read again
     at once when they may have changed (a like, collect, comment, follow or long read
     since, a follow fewer, a reset, a new snapshot), and after the response when the copy
-    is only old (up to twice that): the copy saves five queries a page."""
+    is only old (up to twice that): the copy saves five queries a page. Everything read
+    now is one statement (``queries.reader_rows``)."""
     reader = Reader(user=viewer)
     if viewer is None:
         return reader
@@ -366,7 +372,15 @@ def _read_reader(viewer, reset_at) -> Reader:
     kept = cache.get(key)
     started = time.time()
     reset = reset_at.timestamp() if reset_at is not None else None
-    follows = Follow.objects.filter(follower_id=viewer.pk).count()
+    # Notes on screen or opened anywhere lately (impressions, views): not recommended again.
+    rows = reader_rows(
+        viewer,
+        follows=True,
+        changed_since=kept["at"] if kept is not None else None,
+        seen_since=_seen_since(),
+        seen_limit=SEEN_MAX,
+    )
+    _take_rows(reader, rows)
     version = _snapshot_or_empty()[0].version  # a new build brings a new ALS row
 
     def read() -> dict:
@@ -374,7 +388,7 @@ def _read_reader(viewer, reset_at) -> Reader:
             "at": time.time(),
             "v": version,
             "reset": reset,
-            "follows": follows,
+            "follows": rows.follows,
             **_read_profile(viewer, reset_at),
         }
         cache.set(key, kept, 2 * READER_CACHE_SECONDS)
@@ -384,9 +398,9 @@ def _read_reader(viewer, reset_at) -> Reader:
         kept is None
         or kept["v"] != version
         or kept["reset"] != reset
-        or kept["follows"] != follows
+        or kept["follows"] != rows.follows
         or started - kept["at"] > 2 * READER_CACHE_SECONDS
-        or _engaged_since(viewer, kept["at"])
+        or rows.changed
     ):
         kept = read()
     elif started - kept["at"] > READER_CACHE_SECONDS:
@@ -397,10 +411,6 @@ def _read_reader(viewer, reset_at) -> Reader:
     reader.followees = list(kept["followees"])
     reader.history = list(kept["history"])
     reader.recs = kept["recs"]
-    _read_filters(reader)
-    # Notes on screen or opened anywhere lately (impressions, views): not recommended again.
-    since = timezone.now() - timedelta(days=SEEN_DAYS)
-    reader.seen_elsewhere = recently_seen_note_ids(viewer, since, limit=SEEN_MAX)
     return reader
 
 
@@ -682,6 +692,7 @@ class _Request:
         *,
         preparing: bool = False,
         light: bool = False,
+        seen: bool = False,
         spares: int = PREPARED_EXTRA,
     ):
         self.viewer = viewer
@@ -693,9 +704,11 @@ class _Request:
         self.size = PAGE_SIZE + spares if preparing else PAGE_SIZE
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
-        # A prepared page needs only what filters it (``light``), not what ranks it.
+        # A prepared page needs only what filters it (``light``), not what ranks it (with
+        # ``seen``, the notes seen elsewhere too).
         if light:
-            self.reader = _read_filters(Reader(user=viewer)) if viewer is not None else Reader()
+            reader = Reader(user=viewer)
+            self.reader = _read_filters(reader, seen=seen) if viewer is not None else reader
         else:
             self.reader = _read_reader(viewer, reset_at)
         # What the reader may browse is the public notes of active people (one simple
@@ -1463,26 +1476,8 @@ def prepare_channels(user_id: int, limit: int = PREPARED_CHANNELS) -> list[str]:
 
 def _engaged_since(viewer, at: float) -> bool:
     """Whether the reader liked, collected, commented, followed or read a note at length
-    since ``at`` (one query): a page prepared before that would not reflect it."""
-    from datetime import UTC, datetime
-
-    from vermilion.engagement.models import Collect, Comment, Like
-
-    since = datetime.fromtimestamp(at, tz=UTC)
-    parts = [
-        Like.objects.filter(user_id=viewer.pk, created_at__gte=since),
-        Collect.objects.filter(user_id=viewer.pk, created_at__gte=since),
-        Comment.objects.filter(author_id=viewer.pk, created_at__gte=since),
-        Follow.objects.filter(follower_id=viewer.pk, created_at__gte=since),
-        Event.objects.filter(
-            user_id=viewer.pk,
-            type=Event.Type.DWELL,
-            ms__gte=artifacts.LONG_DWELL_MS,
-            created_at__gte=since,
-        ),
-    ]
-    first, *rest = [qs.values_list("pk") for qs in parts]
-    return bool(first.union(*rest, all=True)[:1])
+    since ``at`` (one statement): a page prepared before that would not reflect it."""
+    return reader_rows(viewer, changed_since=at).changed
 
 
 def _prepared_page(viewer, channel: Interest | None, position: Position | None, reset_at):
@@ -1511,13 +1506,11 @@ def _serve_record(viewer, channel, position: Position | None, reset_at, record, 
     channel's shared one): its notes minus what was seen, hidden or blocked since (the
     spares fill in), under the author rule against the session's last authors, read
     through ``browsable_notes``; None when that leaves less than a page."""
-    request = _Request(viewer, channel, position, reset_at, light=True)
+    # Put together for nobody (``shared``): what the reader had on screen anywhere stays
+    # out too.
+    request = _Request(viewer, channel, position, reset_at, light=True, seen=shared)
     if request.session.get("again"):
         return None
-    if shared and viewer is not None:
-        # Put together for nobody: what the reader had on screen anywhere stays out too.
-        since = timezone.now() - timedelta(days=SEEN_DAYS)
-        request.reader.seen_elsewhere = recently_seen_note_ids(viewer, since, limit=SEEN_MAX)
     exclude, reader = request.excluded_ids(), request.reader
     items, authors, topics = [], {}, {}
     for note_id, author_id, topic_ids in record["items"]:

@@ -3,8 +3,10 @@ fan-out-on-write timeline, say) without touching the API or the web views."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Block, Follow
@@ -102,6 +104,113 @@ def recently_seen_note_ids(user, since: datetime, limit: int = SEEN_LIMIT) -> se
         .order_by("-id")
         .values_list("note_id", flat=True)[:limit]
     )
+
+
+@dataclass
+class ReaderRows:
+    """What ``reader_rows`` read of one person (see there)."""
+
+    follows: int = 0
+    changed: bool = False
+    hidden_notes: set[int] = field(default_factory=set)
+    hidden_authors: set[int] = field(default_factory=set)
+    hidden_topics: set[str] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)
+    seen: set[int] = field(default_factory=set)
+
+
+def reader_rows(
+    user,
+    *,
+    follows: bool = False,
+    changed_since: float | None = None,
+    seen_since: float | None = None,
+    seen_limit: int = SEEN_LIMIT,
+) -> ReaderRows:
+    """Everything the discover feed reads of a person's own rows on every page, in one
+    statement (a UNION ALL of indexed lookups; as six ORM queries, building them cost more
+    than running them): their hides (as ``hidden_for``) and the people blocked either way;
+    with ``follows``, how many people they follow; with ``changed_since`` (a timestamp),
+    whether they liked, collected, commented, followed or read a note at length since then;
+    with ``seen_since``, the notes they had on screen or opened since (as
+    ``recently_seen_note_ids``). Time bounds are ids: ids are time-ordered."""
+    from vermilion.engagement.models import Collect, Comment, Like
+
+    from .artifacts import LONG_DWELL_MS
+
+    table = {m: connection.ops.quote_name(m._meta.db_table) for m in (Like, Collect, Comment)}
+    table.update(
+        {m: connection.ops.quote_name(m._meta.db_table) for m in (Follow, Block, Hide, Event)}
+    )
+    pk = int(user.pk)
+    # Rows of (tag, an integer, a text).
+    parts: list[tuple[str, list]] = [
+        (
+            f"SELECT 'n', note_id, NULL FROM {table[Hide]} WHERE user_id = %s AND scope = %s",
+            [pk, Hide.Scope.NOTE],
+        ),
+        (
+            f"SELECT 'a', author_id, NULL FROM {table[Hide]} WHERE user_id = %s AND scope = %s",
+            [pk, Hide.Scope.AUTHOR],
+        ),
+        (
+            f"SELECT 't', NULL, topic_id FROM {table[Hide]} WHERE user_id = %s AND scope = %s",
+            [pk, Hide.Scope.TOPIC],
+        ),
+        (f"SELECT 'b', blocked_id, NULL FROM {table[Block]} WHERE blocker_id = %s", [pk]),
+        (f"SELECT 'b', blocker_id, NULL FROM {table[Block]} WHERE blocked_id = %s", [pk]),
+    ]
+    if follows:
+        parts.append(
+            (f"SELECT 'f', COUNT(*), NULL FROM {table[Follow]} WHERE follower_id = %s", [pk])
+        )
+    if changed_since is not None:
+        since = id_for_time(changed_since)
+        checks = [
+            (Like, "user_id", ""),
+            (Collect, "user_id", ""),
+            (Comment, "author_id", ""),
+            (Follow, "follower_id", ""),
+            (Event, "user_id", " AND type = %s AND ms >= %s"),
+        ]
+        exists = " OR ".join(
+            f"EXISTS (SELECT 1 FROM {table[m]} WHERE {owner} = %s AND id >= %s{extra})"
+            for m, owner, extra in checks
+        )
+        params = [pk, since] * 4 + [pk, since, Event.Type.DWELL, LONG_DWELL_MS]
+        parts.append((f"SELECT 'c', CASE WHEN {exists} THEN 1 ELSE 0 END, NULL", params))
+    if seen_since is not None:
+        marks = ", ".join(["%s"] * len(SEEN_TYPES))
+        parts.append(
+            (
+                f"SELECT 'v', note_id, NULL FROM (SELECT note_id FROM {table[Event]} "
+                f"WHERE user_id = %s AND id >= %s AND type IN ({marks}) "
+                f"ORDER BY id DESC LIMIT %s) AS seen",
+                [pk, id_for_time(seen_since), *SEEN_TYPES, int(seen_limit)],
+            )
+        )
+    out = ReaderRows()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
+        )
+        rows = cursor.fetchall()
+    for tag, number, text in rows:
+        if tag == "v":
+            out.seen.add(number)
+        elif tag == "b":
+            out.blocked.add(number)
+        elif tag == "n":
+            out.hidden_notes.add(number)
+        elif tag == "a":
+            out.hidden_authors.add(number)
+        elif tag == "t":
+            out.hidden_topics.add(text)
+        elif tag == "f":
+            out.follows = int(number)
+        else:
+            out.changed = bool(number)
+    return out
 
 
 def user_hides(user, cursor: str | None) -> tuple[list[Hide], str | None]:
