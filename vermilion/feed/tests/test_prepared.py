@@ -442,16 +442,58 @@ def test_a_channel_not_picked_starts_from_the_shared_page_then_the_reader_s_own(
     )
 
 
-def test_a_shared_page_mostly_seen_means_a_page_of_the_reader_s_own(world, make_user, monkeypatch):
+def test_a_shared_page_mostly_seen_is_filled_with_the_newest_then_put_together(
+    world, make_user, monkeypatch
+):
     from vermilion.feed.services import record_events
 
-    reader, _notes = world
+    reader, notes = world
     monkeypatch.setattr(discover, "SHARED_EXTRA", 0)  # a page and no spares
     travel = Interest.objects.get(slug="travel")
     record, _made = discover._shared_record(travel)
     ids = [i for i, _a, _t in record["items"]]
     assert len(ids) == PAGE_SIZE and record["more"]
+    # Five of it seen: the channel's newest notes not seen yet fill in.
     record_events(reader, [{"type": "impression", "note_id": str(i)} for i in ids[:5]])
-    notes, _reasons, _cursor = discover_page(reader, "travel", None)
-    assert discover.served_from.get() == "built" and len(notes) == PAGE_SIZE
-    assert not {n.id for n in notes} & set(ids[:5])
+    page, reasons, _cursor = discover_page(reader, "travel", None)
+    assert discover.served_from.get() == "shared" and len(page) == PAGE_SIZE
+    served = {n.id for n in page}
+    assert not served & set(ids[:5])
+    travel_ids = {n.id for n in notes[1::2]}
+    filled = served - set(ids)
+    assert filled and filled <= travel_ids
+    assert {r["text"] for n, r in zip(page, reasons, strict=True) if n.id in filled} == {
+        "Recently posted"
+    }
+    # Nearly all of the channel seen: too little is left for a shared page; the reader
+    # gets one put together (the session starts over rather than end).
+    other = make_user("other")
+    record_events(other, [{"type": "view", "note_id": str(i)} for i in sorted(travel_ids)[:22]])
+    page, _reasons, _cursor = discover_page(other, "travel", None)
+    assert discover.served_from.get() == "built" and page
+
+
+def test_with_a_shared_cache_the_seen_set_reaches_the_database_after_the_response(
+    make_user, monkeypatch
+):
+    reader = make_user("reader")
+    key, data = f"u:{reader.pk}", {"ids": [1, 2], "at": [1.0, 2.0], "sessions": {}}
+    monkeypatch.setattr(discover, "shared_cache", lambda: True)  # as with Redis
+    deferred._start()  # a request begins
+    discover.save_state(key, data, durable=True, ttl=60)
+    assert discover.load_state(key) == data  # the cache has it at once
+    assert not FeedState.objects.filter(key=key).exists()
+    newer = {**data, "ids": [1, 2, 3], "at": [1.0, 2.0, 3.0]}
+    discover.save_state(key, newer, durable=True, ttl=60)
+    deferred._finish()  # the response has gone: both written, in order
+    cache.clear()
+    assert discover.load_state(key) == newer
+    # Outside a request (a job), at once; without a shared cache, always at once.
+    discover.save_state(key, data, durable=True, ttl=60)
+    cache.clear()
+    assert discover.load_state(key) == data
+    monkeypatch.undo()
+    deferred._start()
+    discover.save_state(key, newer, durable=False, ttl=60)
+    assert discover.load_state(key) == newer
+    deferred._finish()
