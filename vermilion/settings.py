@@ -171,7 +171,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process's memory. Django's default of 300 entries is far too few for the
+    # discover feed, which keeps a few per active reader (their profile, their followed
+    # creators' notes, per channel): past it the least recently used go, shared first pages
+    # among them, and were put together again on request (measured with 100 readers).
+    # 5,000 entries hold several hundred active readers' (up to ~100 MB at a million notes).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
 
 # --- passwords ------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -1457,11 +1457,7 @@ def prepare_channels(user_id: int, limit: int = PREPARED_CHANNELS) -> list[str]:
     no usable one is kept (one prepared less than half its lifetime ago, from this
     snapshot, before nothing the reader did since, with a page and ``PREPARED_KEEP_SPARES``
     of its notes not served to the reader since); returns the channels prepared."""
-    slugs = list(
-        Interest.objects.filter(users__id=user_id)
-        .order_by("position", "slug")
-        .values_list("slug", flat=True)[:limit]
-    )
+    slugs = _leading_channels(user_id, limit)
     if not slugs:
         return []
     snap, _ranker = _snapshot_or_empty()
@@ -1584,23 +1580,34 @@ def _serve_record(viewer, channel, position: Position | None, reset_at, record, 
     return request.serve(notes, reasons, bool(notes) and more, authors)
 
 
+def _leading_channels(user_id: int, limit: int = PREPARED_CHANNELS) -> list[str]:
+    """The reader's first ``limit`` picked interests in catalogue order: the explore tabs
+    that lead, whose first pages are prepared (``prepare_channels``)."""
+    return list(
+        Interest.objects.filter(users__id=user_id)
+        .order_by("position", "slug")
+        .values_list("slug", flat=True)[:limit]
+    )
+
+
 def _starts_from_shared(viewer, channel: Interest | None) -> bool:
     """Whether a first page starts from the shared one (``_shared_page``): always for an
-    anonymous reader; for a signed-in one, in a channel they did not pick (with prepared
-    pages on). "For you" and the reader's own channels are always their own."""
+    anonymous reader; for a signed-in one (with prepared pages on), in a channel other than
+    the leading ones of their own, whose first pages are prepared for them. "For you" and
+    those channels are always their own; in any channel, the page after the first is."""
     if viewer is None:
         return True
     if channel is None or not settings.FEED_PREPARED_PAGES:
         return False
-    return not viewer.interests.filter(pk=channel.pk).exists()
+    return channel.slug not in _leading_channels(viewer.pk)
 
 
 def _shared_page(viewer, channel: Interest | None, reset_at) -> Page | None:
     """A first page from the one shared by everyone in ``channel`` (``_shared_record``),
     less what this reader saw, hid or blocked, the channel's newest notes filling in; None
-    when too little is left. Anonymous
-    readers start every session here (nothing is known of them). A signed-in reader
-    starts here in a channel they did not pick and have no prepared page in: putting a
+    when too little is left. Anonymous readers start every session here (nothing is known
+    of them). A signed-in reader starts here in a channel other than the leading ones of
+    their own (``_starts_from_shared``) and have no prepared page in: putting a
     ranked page together for them would cost ~40 ms at a million notes, and the page after
     it is their own (prepared in the background once this one is served)."""
     record, made_now = _shared_record(channel)

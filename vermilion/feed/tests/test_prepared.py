@@ -497,3 +497,18 @@ def test_with_a_shared_cache_the_seen_set_reaches_the_database_after_the_respons
     discover.save_state(key, newer, durable=False, ttl=60)
     assert discover.load_state(key) == newer
     deferred._finish()
+
+
+def test_picked_channels_past_the_leading_ones_start_from_the_shared_page(world, make_user):
+    reader, _notes = world
+    picked = list(Interest.objects.order_by("position", "slug").values_list("slug", flat=True))
+    set_interests(reader, picked[:5])
+    leading = picked[: discover.PREPARED_CHANNELS]
+    assert discover._leading_channels(reader.pk) == leading
+    travel = Interest.objects.get(slug="travel")
+    assert discover._starts_from_shared(reader, travel) is ("travel" not in leading)
+    for slug in picked[:5]:
+        channel = Interest.objects.get(slug=slug)
+        assert discover._starts_from_shared(reader, channel) is (slug not in leading)
+    assert discover._starts_from_shared(None, travel) is True
+    assert discover._starts_from_shared(reader, None) is False  # "for you": always theirs
