@@ -1,9 +1,10 @@
 """Turning notes into API dicts with a constant number of queries, whatever the page size.
 
 ``note_dicts`` loads everything a page needs in a fixed set of batch queries:
-attachments+media (1), hashtags (1), mentions (1), author and avatar (0-2: none when the
-caller already ``select_related("author__avatar")``), and for a signed-in viewer their likes,
-collects and follow/block relations with the authors (1, ``_viewer_state``).
+attachments+media (1), author and avatar (0-2: none when the caller already
+``select_related("author__avatar")``), and one statement (``_page_rows``) for the hashtags,
+the mentions and, for a signed-in viewer, their likes, collects and follow/block relations
+with the authors.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from vermilion.core import cursors
 from vermilion.core.text import extract_mentions
 from vermilion.media.presenters import media_dict
 
-from .models import Note, NoteHashtag, NoteMedia
+from .models import Hashtag, Note, NoteHashtag, NoteMedia
 
 # Model lookups a note page needs; prefetch_related_objects skips those already loaded.
-# Hashtags and mentions are read as plain values (``_names_by_note``): a page needs only
+# Hashtags and mentions are read as plain values (``_page_rows``): a page needs only
 # their names, and model instances for each would cost more than the queries.
 NOTE_PREFETCH = (
     Prefetch(
@@ -29,23 +30,6 @@ NOTE_PREFETCH = (
     ),
     "author__avatar",
 )
-
-
-def _names_by_note(note_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Each note's hashtag names (in order) and mentioned usernames: two queries."""
-    tags: dict[int, list[str]] = {}
-    for note_id, name in (
-        NoteHashtag.objects.filter(note_id__in=note_ids)
-        .order_by("note_id", "position")
-        .values_list("note_id", "hashtag__name")
-    ):
-        tags.setdefault(note_id, []).append(name)
-    mentioned: dict[int, list[str]] = {}
-    for note_id, username in Note.mentions.through.objects.filter(note_id__in=note_ids).values_list(
-        "note_id", "user__username"
-    ):
-        mentioned.setdefault(note_id, []).append(username)
-    return tags, mentioned
 
 
 def _mention_names(note: Note, usernames: list[str]) -> list[str]:
@@ -62,44 +46,83 @@ def _place(note: Note) -> dict | None:
     return {"name": note.place_name, "lat": note.place_lat, "lon": note.place_lon}
 
 
-def _viewer_state(viewer, note_ids: list[int], author_ids: set[int]):
-    """What the viewer did to these notes and how they stand with the authors, in one
-    statement: (liked note ids, collected note ids, ``relations_for``'s dict). Five
-    indexed lookups of the viewer's own rows, sent as one UNION ALL (as five ORM queries,
-    building them cost more than running them)."""
-    from vermilion.accounts.models import Block, Follow
+def _page_rows(viewer, note_ids: list[int], author_ids: set[int]):
+    """Everything of a page that is not on its notes' rows, in one statement: each note's
+    hashtag names (in order) and mentioned usernames, and, for a signed-in ``viewer``, what
+    they did to these notes and how they stand with the authors. Small indexed lookups
+    sent as one UNION ALL (as seven ORM queries, building them cost more than running
+    them, and each was a round trip to PostgreSQL).
+
+    Returns (tags by note, mentioned usernames by note, liked note ids, collected note ids,
+    ``relations_for``'s dict or None)."""
+    from vermilion.accounts.models import Block, Follow, User
     from vermilion.engagement.models import Collect, Like
 
-    def part(tag: str, model, column: str, owner: str, values: Iterable[int]):
-        values = [int(v) for v in values]
-        table = connection.ops.quote_name(model._meta.db_table)
-        marks = ", ".join(["%s"] * len(values))
-        sql = f"SELECT '{tag}', {column} FROM {table} WHERE {owner} = %s AND {column} IN ({marks})"
-        return sql, [int(viewer.pk), *values]
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
 
+    def marks(values) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    notes = [int(i) for i in note_ids]
+    # Rows of (tag, an id, a position, a name); the first part fixes the columns' types.
     parts = [
-        part("l", Like, "note_id", "user_id", note_ids),
-        part("c", Collect, "note_id", "user_id", note_ids),
-        part("f", Follow, "followee_id", "follower_id", author_ids),
-        part("b", Follow, "follower_id", "followee_id", author_ids),
-        part("x", Block, "blocked_id", "blocker_id", author_ids),
+        (
+            f"SELECT 't' AS t, nh.note_id AS i, nh.position AS p, h.name AS s "
+            f"FROM {table(NoteHashtag)} nh JOIN {table(Hashtag)} h ON h.id = nh.hashtag_id "
+            f"WHERE nh.note_id IN ({marks(notes)})",
+            notes,
+        ),
+        (
+            f"SELECT 'm', nm.note_id, 0, u.username FROM {table(Note.mentions.through)} nm "
+            f"JOIN {table(User)} u ON u.id = nm.user_id WHERE nm.note_id IN ({marks(notes)})",
+            notes,
+        ),
     ]
+    authors = [int(a) for a in author_ids]
+    if viewer is not None:
+        for tag, model, column, owner, values in (
+            ("l", Like, "note_id", "user_id", notes),
+            ("c", Collect, "note_id", "user_id", notes),
+            ("f", Follow, "followee_id", "follower_id", authors),
+            ("b", Follow, "follower_id", "followee_id", authors),
+            ("x", Block, "blocked_id", "blocker_id", authors),
+        ):
+            if not values:
+                continue
+            parts.append(
+                (
+                    f"SELECT '{tag}', {column}, 0, NULL FROM {table(model)} "
+                    f"WHERE {owner} = %s AND {column} IN ({marks(values)})",
+                    [int(viewer.pk), *values],
+                )
+            )
+    tags: dict[int, list[tuple[int, str]]] = {}
+    mentioned: dict[int, list[str]] = {}
     found: dict[str, set[int]] = {tag: set() for tag in "lcfbx"}
     with connection.cursor() as cursor:
         cursor.execute(
             " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
         )
-        for tag, value in cursor.fetchall():
-            found[tag].add(value)
-    relations = {
-        uid: {
-            "following": uid in found["f"],
-            "followed_by": uid in found["b"],
-            "blocking": uid in found["x"],
+        for tag, value, position, name in cursor.fetchall():
+            if tag == "t":
+                tags.setdefault(value, []).append((position, name))
+            elif tag == "m":
+                mentioned.setdefault(value, []).append(name)
+            else:
+                found[tag].add(value)
+    names = {note_id: [n for _p, n in sorted(pairs)] for note_id, pairs in tags.items()}
+    relations = None
+    if viewer is not None:
+        relations = {
+            uid: {
+                "following": uid in found["f"],
+                "followed_by": uid in found["b"],
+                "blocking": uid in found["x"],
+            }
+            for uid in author_ids
         }
-        for uid in author_ids
-    }
-    return found["l"], found["c"], relations
+    return names, mentioned, found["l"], found["c"], relations
 
 
 def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
@@ -111,15 +134,9 @@ def note_dicts(notes: Iterable[Note], viewer) -> list[dict]:
     if not notes:
         return []
     prefetch_related_objects(notes, *NOTE_PREFETCH)
-    tags, mentioned = _names_by_note([n.pk for n in notes])
-
-    relations = None
-    liked: set[int] = set()
-    collected: set[int] = set()
-    if viewer is not None:
-        liked, collected, relations = _viewer_state(
-            viewer, [n.pk for n in notes], {n.author_id for n in notes}
-        )
+    tags, mentioned, liked, collected, relations = _page_rows(
+        viewer, [n.pk for n in notes], {n.author_id for n in notes}
+    )
 
     out = []
     for note in notes:
