@@ -22,7 +22,8 @@ Pages never repeat: every served note goes into the session's state (anonymous) 
 reader's seen set, which also keeps notes from coming back in later sessions for
 ``SEEN_DAYS``. The state lives in the cache when it is shared (Redis, scaled mode) and in
 the database (``FeedState``) always for people and for anonymous sessions in the embedded
-mode. Readers who chose the "latest" order get plain newest-first pages.
+mode, written after the response (``save_state``). Readers who chose the "latest" order
+get plain newest-first pages.
 
 Hides, blocks and notes seen on other surfaces come from ``feed.queries.reader_rows`` (one
 statement per page).
@@ -245,11 +246,11 @@ def _cache_key(key: str) -> str:
 
 
 def load_state(key: str) -> dict | None:
-    """A state dict: from the shared cache, else from the database."""
-    if shared_cache():
-        found = cache.get(_cache_key(key))
-        if found is not None:
-            return found
+    """A state dict: from the cache (Redis; in the embedded mode, what this process wrote
+    while serving requests, ``save_state``), else from the database."""
+    found = cache.get(_cache_key(key))
+    if found is not None:
+        return found
     row = FeedState.objects.filter(key=key).values_list("data", flat=True).first()
     if row is None:
         return None
@@ -263,18 +264,27 @@ def save_state(key: str, data: dict, *, durable: bool, ttl: int) -> None:
     """Keep a state dict: in the shared cache, and in the database when it must survive
     (a person's seen set) or when there is no shared cache (the embedded mode).
 
-    With a shared cache, the database copy is written after the response (reads find the
-    cache's first) and, on PostgreSQL, without waiting for the disk (``synchronous_commit``
-    off: a crash can lose the last moment's seen notes, which the cache still has). Waiting
-    for it took 2 ms a page and, once in a few hundred, 70 ms."""
-    shared = shared_cache()
-    if shared:
+    A request does not wait for the database. With a shared cache, its copy is written
+    after the response (reads find the cache's first) and, on PostgreSQL, without waiting
+    for the disk (``synchronous_commit`` off: a crash can lose the last moment's seen
+    notes, which the cache still has); waiting took 2 ms a page and, once in a few hundred,
+    70 ms. In the embedded mode the web process keeps what it wrote in its own memory and
+    writes the database after the response (a write that filled SQLite's log past its
+    checkpoint waited for the checkpoint: one page in fifty took 50-60 ms); the worker,
+    outside any request, reads and writes the database. So the embedded mode runs one web
+    process per database (the scaled mode is for more)."""
+    if shared_cache():
         cache.set(_cache_key(key), data, ttl)
-    if not shared:
+        if durable:
+            work_key = f"feed:state:{key}:{next(_writes)}"  # each write, in order
+            deferred.after_response(work_key, lambda: _write_state(key, data, lazy=True))
+    elif deferred.in_request():
+        cache.set(_cache_key(key), data, ttl)
+        work_key = f"feed:state:{key}:{next(_writes)}"
+        deferred.after_response(work_key, lambda: _write_state(key, data))
+    else:
+        cache.delete(_cache_key(key))  # (a copy this process kept is older)
         _write_state(key, data)
-    elif durable:
-        work_key = f"feed:state:{key}:{next(_writes)}"  # each write, in order
-        deferred.after_response(work_key, lambda: _write_state(key, data, lazy=True))
 
 
 _writes = itertools.count()

@@ -473,9 +473,7 @@ def test_a_shared_page_mostly_seen_is_filled_with_the_newest_then_put_together(
     assert discover.served_from.get() == "built" and page
 
 
-def test_with_a_shared_cache_the_seen_set_reaches_the_database_after_the_response(
-    make_user, monkeypatch
-):
+def test_feed_state_reaches_the_database_after_the_response(make_user, monkeypatch):
     reader = make_user("reader")
     key, data = f"u:{reader.pk}", {"ids": [1, 2], "at": [1.0, 2.0], "sessions": {}}
     monkeypatch.setattr(discover, "shared_cache", lambda: True)  # as with Redis
@@ -492,11 +490,22 @@ def test_with_a_shared_cache_the_seen_set_reaches_the_database_after_the_respons
     discover.save_state(key, data, durable=True, ttl=60)
     cache.clear()
     assert discover.load_state(key) == data
-    monkeypatch.undo()
+    # The embedded mode: this process's memory at once, the database after the response.
+    monkeypatch.setattr(discover, "shared_cache", lambda: False)
+    anonymous = "a:1"
     deferred._start()
-    discover.save_state(key, newer, durable=False, ttl=60)
-    assert discover.load_state(key) == newer
+    discover.save_state(anonymous, newer, durable=False, ttl=60)
+    assert discover.load_state(anonymous) == newer
+    assert not FeedState.objects.filter(key=anonymous).exists()
     deferred._finish()
+    cache.clear()
+    assert discover.load_state(anonymous) == newer
+    # Outside a request (the worker): the database, and no older copy in memory.
+    deferred._start()
+    discover.save_state(anonymous, data, durable=False, ttl=60)
+    deferred._finish()
+    discover.save_state(anonymous, newer, durable=False, ttl=60)
+    assert discover.load_state(anonymous) == newer
 
 
 def test_picked_channels_past_the_leading_ones_start_from_the_shared_page(world, make_user):
