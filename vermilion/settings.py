@@ -156,6 +156,10 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # connection; a request waits when all are busy. 0: Django's own ASGI handler (a new thread
 # and connection per request).
 WEB_THREADS = env_int("WEB_THREADS", 8)
+# Web server processes on this database (``vermilion serve --workers`` sets it). With one,
+# and no Redis, a request's discover feed state is kept in the process's memory and written
+# to the database after the response (``feed.discover.save_state``); with more, at once.
+WEB_PROCESSES = env_int("WEB_PROCESSES", 1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

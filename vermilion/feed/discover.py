@@ -271,14 +271,14 @@ def save_state(key: str, data: dict, *, durable: bool, ttl: int) -> None:
     70 ms. In the embedded mode the web process keeps what it wrote in its own memory and
     writes the database after the response (a write that filled SQLite's log past its
     checkpoint waited for the checkpoint: one page in fifty took 50-60 ms); the worker,
-    outside any request, reads and writes the database. So the embedded mode runs one web
-    process per database (the scaled mode is for more)."""
+    outside any request, reads and writes the database. Only with one web process
+    (``settings.WEB_PROCESSES``): with more, each would keep copies the others outdate."""
     if shared_cache():
         cache.set(_cache_key(key), data, ttl)
         if durable:
             work_key = f"feed:state:{key}:{next(_writes)}"  # each write, in order
             deferred.after_response(work_key, lambda: _write_state(key, data, lazy=True))
-    elif deferred.in_request():
+    elif deferred.in_request() and settings.WEB_PROCESSES == 1:
         cache.set(_cache_key(key), data, ttl)
         work_key = f"feed:state:{key}:{next(_writes)}"
         deferred.after_response(work_key, lambda: _write_state(key, data))

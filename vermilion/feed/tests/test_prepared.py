@@ -521,3 +521,16 @@ def test_picked_channels_past_the_leading_ones_start_from_the_shared_page(world,
         assert discover._starts_from_shared(reader, channel) is (slug not in leading)
     assert discover._starts_from_shared(None, travel) is True
     assert discover._starts_from_shared(reader, None) is False  # "for you": always theirs
+
+
+def test_with_several_web_processes_the_embedded_mode_writes_state_at_once(
+    make_user, monkeypatch, settings
+):
+    monkeypatch.setattr(discover, "shared_cache", lambda: False)
+    settings.WEB_PROCESSES = 2  # another process could outdate a copy kept in memory
+    data = {"served": [1], "ch": "", "page": 2, "tail": [], "bf": None}
+    deferred._start()
+    discover.save_state("a:2", data, durable=False, ttl=60)
+    assert FeedState.objects.filter(key="a:2").exists()
+    assert cache.get(discover._cache_key("a:2")) is None
+    deferred._finish()

@@ -32,6 +32,9 @@ class Command(BaseCommand):
             # A separate process: a slow image job never holds up web requests (the GIL).
             worker = subprocess.Popen([sys.executable, "-m", "vermilion.cli", "worker"])
             self.stdout.write(f"background worker started (pid {worker.pid})")
+        # How many web processes share the database (settings.WEB_PROCESSES): with one, the
+        # embedded mode keeps some per-person state in the process's memory.
+        os.environ["VERMILION_WEB_PROCESSES"] = str(workers)
         self.stdout.write(f"Vermilion is serving on http://{host}:{port}/")
         self.stdout.flush()
         try:
