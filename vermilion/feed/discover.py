@@ -722,6 +722,7 @@ class _Request:
         preparing: bool = False,
         light: bool = False,
         seen: bool = False,
+        rows: ReaderRows | None = None,
         spares: int = PREPARED_EXTRA,
     ):
         self.viewer = viewer
@@ -734,10 +735,14 @@ class _Request:
         self.now = time.time()
         self.snap, self.ranker = _snapshot_or_empty()
         # A prepared page needs only what filters it (``light``), not what ranks it (with
-        # ``seen``, the notes seen elsewhere too).
+        # ``seen``, the notes seen elsewhere too; ``rows``: read already).
         if light:
             reader = Reader(user=viewer)
-            self.reader = _read_filters(reader, seen=seen) if viewer is not None else reader
+            if rows is not None:
+                _take_rows(reader, rows)
+            elif viewer is not None:
+                _read_filters(reader, seen=seen)
+            self.reader = reader
         else:
             self.reader = _read_reader(viewer, reset_at)
         # What the reader may browse is the public notes of active people (one simple
@@ -1518,15 +1523,19 @@ def _prepared_page(viewer, channel: Interest | None, position: Position | None, 
         return None
     if reset_at is not None and reset_at.timestamp() >= at:
         return None
-    if _engaged_since(viewer, at):
+    # Whether the reader did something since, and their hides and blocks: one statement.
+    rows = reader_rows(viewer, changed_since=at)
+    if rows.changed:
         return None
-    page = _serve_record(viewer, channel, position, reset_at, record)
+    page = _serve_record(viewer, channel, position, reset_at, record, rows=rows)
     if page is not None:
         page.source = "prepared"
     return page
 
 
-def _serve_record(viewer, channel, position: Position | None, reset_at, record, *, shared=False):
+def _serve_record(
+    viewer, channel, position: Position | None, reset_at, record, *, shared=False, rows=None
+):
     """A page served from a record put together earlier (a reader's prepared page, or a
     channel's shared one): its notes minus what was seen, hidden or blocked since (the
     spares fill in; for a shared one, then the channel's newest notes), under the author
@@ -1534,7 +1543,7 @@ def _serve_record(viewer, channel, position: Position | None, reset_at, record, 
     that leaves less than a page."""
     # Put together for nobody (``shared``): what the reader had on screen anywhere stays
     # out too.
-    request = _Request(viewer, channel, position, reset_at, light=True, seen=shared)
+    request = _Request(viewer, channel, position, reset_at, light=True, seen=shared, rows=rows)
     if request.session.get("again"):
         return None
     exclude, reader = request.excluded_ids(), request.reader
