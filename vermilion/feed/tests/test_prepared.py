@@ -69,7 +69,8 @@ def test_a_served_page_queues_the_next_and_it_is_served_by_key(world, run_jobs):
     assert len(second) == PAGE_SIZE and cursor
     assert not {n.id for n in first} & {n.id for n in second}
     assert all(r["source"] and r["text"] for r in reasons)
-    assert served_queries <= 7 < built_queries, (served_queries, built_queries)
+    # (7; with Redis, one more: the seen set's database copy is its own transaction.)
+    assert served_queries <= 8 < built_queries, (served_queries, built_queries)
     # It was the prepared page, and serving it queued the one after.
     assert len(prepared_jobs()) == 1
 
