@@ -273,24 +273,23 @@ def save_state(key: str, data: dict, *, durable: bool, ttl: int) -> None:
     checkpoint waited for the checkpoint: one page in fifty took 50-60 ms); the worker,
     outside any request, reads and writes the database. Only with one web process
     (``settings.WEB_PROCESSES``): with more, each would keep copies the others outdate."""
-    if shared_cache():
-        cache.set(_cache_key(key), data, ttl)
-        if durable:
-            work_key = f"feed:state:{key}:{next(_writes)}"  # each write, in order
-            deferred.after_response(work_key, lambda: _write_state(key, data, lazy=True))
-    elif deferred.in_request() and settings.WEB_PROCESSES == 1:
-        cache.set(_cache_key(key), data, ttl)
-        work_key = f"feed:state:{key}:{next(_writes)}"
-        deferred.after_response(work_key, lambda: _write_state(key, data))
-    else:
+    shared = shared_cache()
+    if not shared and not (deferred.in_request() and settings.WEB_PROCESSES == 1):
         cache.delete(_cache_key(key))  # (a copy this process kept is older)
         _write_state(key, data)
+        return
+    cache.set(_cache_key(key), data, ttl)
+    if durable or not shared:
+        work_key = f"feed:state:{key}:{next(_writes)}"  # each write, in order
+        deferred.after_response(work_key, lambda: _write_state(key, data, lazy=shared))
 
 
 _writes = itertools.count()
 
 
 def _write_state(key: str, data: dict, *, lazy: bool = False) -> None:
+    """The database copy of a state; ``lazy``: the shared cache has it, so PostgreSQL need
+    not wait for the disk."""
     blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
     rows = [FeedState(key=key, data=blob, updated_at=timezone.now())]
     fields = {"update_conflicts": True, "unique_fields": ["key"]}
@@ -1412,7 +1411,7 @@ def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
 
 # --- prepared pages -------------------------------------------------------------------------
 #
-# Putting a ranked page together reads the whole reader (about twenty queries) and ranks a
+# Putting a ranked page together reads the whole reader (15-20 queries) and ranks a
 # few hundred candidates: ~100 ms at a million notes. So once a signed-in reader is served
 # a page, the ``feed.prepare`` job puts their next one together (``prepare``) and keeps it
 # under ``p:<user>:<channel>``; asking for it then costs a few reads by key

@@ -138,10 +138,8 @@ def reader_rows(
 
     from .artifacts import LONG_DWELL_MS
 
-    table = {m: connection.ops.quote_name(m._meta.db_table) for m in (Like, Collect, Comment)}
-    table.update(
-        {m: connection.ops.quote_name(m._meta.db_table) for m in (Follow, Block, Hide, Event)}
-    )
+    models = (Like, Collect, Comment, Follow, Block, Hide, Event)
+    table = {m: connection.ops.quote_name(m._meta.db_table) for m in models}
     pk = int(user.pk)
     # Rows of (tag, an integer, a text).
     parts: list[tuple[str, list]] = [
