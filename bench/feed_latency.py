@@ -43,7 +43,10 @@ fresh data dir under var/bench/feed-<mode>/:
    | channel, next | each reader's next page in their channel (reader i: channel i mod n) |
 
    p50 and p99 are nearest-rank percentiles of each round; the table shows the median over
-   rounds, each divided by health's (the cost beyond any request's), and prepared/built.
+   rounds, each divided by health's (the cost beyond any request's), and prepared/built;
+   "p99 all" is over every measured request at once (round 1 of "first page" holds each
+   reader's first visit, with nothing prepared yet: the median over rounds would outvote
+   it), and each kind is broken down by how its pages were made.
 
 Everything goes to var/bench/feed_latency.json. ``--reuse`` skips steps 1-2 when the mode's
 data dir was completed by an earlier run with the same sizes (seeding a million notes takes
@@ -110,6 +113,9 @@ def main() -> None:
     parser.add_argument("--pg-url", default=PG_URL, help="its database is dropped and recreated")
     parser.add_argument("--redis-url", default=REDIS_URL, help="this Redis database is flushed")
     parser.add_argument("--reuse", action="store_true", help="keep a completed data set")
+    parser.add_argument(
+        "--worker-nice", type=int, default=None, help="the worker's VERMILION_WORKER_NICE"
+    )
     parser.add_argument("--json", default=str(BENCH_DIR / "feed_latency.json"))
     parser.add_argument("--data-root", default=str(BENCH_DIR), help="where feed-<mode>/ goes")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -135,6 +141,8 @@ def main() -> None:
 
 def mode_env(mode: str, args, data_dir: Path) -> dict:
     env = bench_env(data_dir)
+    if args.worker_nice is not None:
+        env["VERMILION_WORKER_NICE"] = str(args.worker_nice)
     if mode == "postgres":
         env["VERMILION_DATABASE_URL"] = args.pg_url
         env["VERMILION_REDIS_URL"] = args.redis_url
@@ -271,7 +279,7 @@ def measure(port: int, setup: dict, args) -> dict:
         for name in ENDPOINTS:
             make, counter = plans[name], 0
 
-            sources: dict[str, int] = {}
+            sources: dict[str, list[float]] = {}
 
             def one(name=name, make=make, sources=sources) -> float:
                 nonlocal counter
@@ -279,7 +287,7 @@ def measure(port: int, setup: dict, args) -> dict:
                 counter += 1
                 time.sleep(args.interval)
                 elapsed, body, source = timed(conn, method, path, headers)
-                sources[source] = sources.get(source, 0) + 1
+                sources.setdefault(source, []).append(elapsed)
                 if name != "health":
                     page = json.loads(body)
                     if not page["items"]:
@@ -297,13 +305,21 @@ def measure(port: int, setup: dict, args) -> dict:
                 rounds.append(
                     {"p50_ms": percentile(samples, 50), "p99_ms": percentile(samples, 99)}
                 )
+            pooled = [ms for samples in sources.values() for ms in samples]
             results[name] = {
                 "p50_ms": round(statistics.median(r["p50_ms"] for r in rounds), 3),
                 "p99_ms": round(statistics.median(r["p99_ms"] for r in rounds), 3),
+                # Every measured request at once: a slow round (each reader's first visit,
+                # with nothing prepared yet) counts in full rather than being outvoted.
+                "all_p99_ms": percentile(pooled, 99),
                 "rounds": rounds,
-                "served": dict(sorted(sources.items())),
+                "served": {k: len(v) for k, v in sorted(sources.items())},
+                "by_source": {
+                    k: {"n": len(v), "p50_ms": percentile(v, 50), "p99_ms": percentile(v, 99)}
+                    for k, v in sorted(sources.items())
+                },
             }
-            print(f"  {LABELS[name]:24} done {dict(sorted(sources.items()))}", flush=True)
+            print(f"  {LABELS[name]:24} done {results[name]['served']}", flush=True)
     finally:
         conn.close()
     base = results["health"]
@@ -334,16 +350,30 @@ def print_table(mode: str, result: dict) -> None:
     configs = result["configs"]
     for config, endpoints in configs.items():
         print(f"\n{config}")
-        print(f"{'request':26}{'p50 ms':>9}{'p99 ms':>9}{'p50/health':>12}{'p99/health':>12}")
+        print(
+            f"{'request':26}{'p50 ms':>9}{'p99 ms':>9}{'p50/health':>12}{'p99/health':>12}"
+            f"{'p99 all':>9}"
+        )
         for name in ENDPOINTS:
             e = endpoints[name]
             print(
                 f"{LABELS[name]:26}{e['p50_ms']:9.2f}{e['p99_ms']:9.2f}"
-                f"{e['p50_ratio']:12.2f}{e['p99_ratio']:12.2f}"
+                f"{e['p50_ratio']:12.2f}{e['p99_ratio']:12.2f}{e['all_p99_ms']:9.2f}"
             )
-        worst = max(endpoints[n]["p99_ms"] for n in ENDPOINTS if n != "health")
-        verdict = "met" if worst < TARGET_P99_MS else "NOT met"
-        print(f"target p99 < {TARGET_P99_MS:.0f} ms: {verdict} (worst discover p99 {worst:.1f} ms)")
+        print("by how the page was made (all rounds): n, p50 / p99 ms")
+        for name in ENDPOINTS[1:]:
+            parts = [
+                f"{k} {v['n']}, {v['p50_ms']:.1f} / {v['p99_ms']:.1f}"
+                for k, v in endpoints[name]["by_source"].items()
+            ]
+            print(f"  {LABELS[name]:24}{'; '.join(parts)}")
+        for key, label in (("p99_ms", "median over rounds"), ("all_p99_ms", "all requests")):
+            worst = max(endpoints[n][key] for n in ENDPOINTS if n != "health")
+            verdict = "met" if worst < TARGET_P99_MS else "NOT met"
+            print(
+                f"target p99 < {TARGET_P99_MS:.0f} ms, {label}: {verdict} "
+                f"(worst discover p99 {worst:.1f} ms)"
+            )
     if len(configs) == 2:
         print("\nprepared / built")
         for name in ENDPOINTS[1:]:

@@ -299,6 +299,11 @@ JOBS_EAGER = env_bool("JOBS_EAGER")
 JOBS_LEASE_SECONDS = env_int("JOBS_LEASE_SECONDS", 300)
 JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
 JOBS_POLL_SECONDS = float(env("JOBS_POLL_SECONDS", "0.5"))
+# CPU priority of ``vermilion worker`` (``nice``: 0-19; 0 leaves it as started). Where web
+# server and worker share cores (``vermilion serve``; a small scaled box), a request then
+# gets the CPU as soon as it is ready instead of queueing behind a job's slice; with cores
+# to spare it changes nothing (docs/jobs.md).
+WORKER_NICE = max(0, min(19, env_int("WORKER_NICE", 10)))
 
 # --- discover feed --------------------------------------------------------------------------
 # Put each signed-in reader's next page together in the background after a page is served

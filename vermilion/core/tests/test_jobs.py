@@ -161,3 +161,21 @@ def test_the_lease_is_renewed_while_a_long_job_runs():
     finally:
         jobs._running.reset(token)
     assert jobs.heartbeat() is True  # outside a job: nothing to renew
+
+
+@pytest.mark.parametrize(("nice", "expected"), [(10, [10]), (0, [])])
+def test_the_worker_lowers_its_cpu_priority_as_configured(settings, monkeypatch, nice, expected):
+    from django.core.management import call_command
+
+    from vermilion.core import memory
+    from vermilion.core.management.commands import worker
+
+    niced, ran = [], []
+    monkeypatch.setattr(worker.os, "nice", niced.append)
+    monkeypatch.setattr(memory, "settle", lambda: None)
+    monkeypatch.setattr(jobs, "work_forever", lambda poll, periodic: ran.append(periodic))
+    settings.WORKER_NICE = nice
+    call_command("worker", "--no-periodic")
+    assert (niced, ran) == (expected, [False])
+    call_command("worker", "--burst")  # a burst (tests, one-off runs) keeps its priority
+    assert niced == expected

@@ -1,3 +1,6 @@
+import os
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from vermilion.core import jobs
@@ -19,6 +22,9 @@ class Command(BaseCommand):
             self.stdout.write(f"ran {ran} job(s)")
             return
         from vermilion.core.memory import settle
+
+        if settings.WORKER_NICE:
+            os.nice(settings.WORKER_NICE)  # web requests first where they share cores
 
         jobs.autodiscover()
         settle()  # what every job shares (Django, the job modules): out of the GC's walks
