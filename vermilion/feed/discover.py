@@ -48,7 +48,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from vermilion.accounts.models import Follow, Interest
+from vermilion.accounts.models import Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
 from vermilion.core import cursors, deferred
 from vermilion.core.errors import Invalid
@@ -59,8 +59,8 @@ from vermilion.notes.queries import visible_notes_for
 
 from . import artifacts, understanding
 from .artifacts import CONFIG, SIGNAL_WEIGHTS, FeedSnapshot, LiveNote
-from .models import Event, FeedPreference, FeedState, Hide, NoteFeatures, UserRecs
-from .queries import ReaderRows, reader_rows
+from .models import FeedPreference, FeedState, Hide, NoteFeatures, UserRecs
+from .queries import ReaderRows, reader_profile, reader_rows
 from .recsys.candidates import (
     SOURCES,
     CandidateIndex,
@@ -444,36 +444,19 @@ def _read_reader(viewer, reset_at) -> Reader:
 
 def _read_profile(viewer, reset_at) -> dict:
     """What ranks for the reader: picked interests, follows (latest first), the recent
-    likes, collects, comments and long reads (oldest first), the ALS row."""
-    from vermilion.engagement.models import Collect, Comment, Like
-
-    interests = list(viewer.interests.values_list("slug", flat=True))
-    followees = list(
-        Follow.objects.filter(follower_id=viewer.pk)
-        .order_by("-id")
-        .values_list("followee_id", flat=True)[:MAX_FOLLOWEES]
+    likes, collects, comments and long reads (oldest first), the ALS row (two statements:
+    ``queries.reader_profile``, and the ALS row's bytes)."""
+    profile = reader_profile(
+        viewer,
+        reset_at=reset_at,
+        follow_limit=MAX_FOLLOWEES,
+        per_kind=HISTORY_PER_KIND,
+        long_dwell_ms=artifacts.LONG_DWELL_MS,
     )
-    cols = ("note_id", "created_at", "note__title", "note__author_id")
-    sources = [
-        ("like", Like.objects.filter(user_id=viewer.pk)),
-        ("collect", Collect.objects.filter(user_id=viewer.pk)),
-        ("comment", Comment.objects.filter(author_id=viewer.pk)),
-        (
-            "long_dwell",
-            Event.objects.filter(
-                user_id=viewer.pk, type=Event.Type.DWELL, ms__gte=artifacts.LONG_DWELL_MS
-            ),
-        ),
+    history = [
+        Engagement(note_id, kind, ts, title, author)
+        for kind, note_id, ts, title, author in profile.history
     ]
-    history = []
-    for kind, qs in sources:
-        if reset_at is not None:
-            qs = qs.filter(created_at__gte=reset_at)
-        for note_id, created, title, author_id in qs.order_by("-id").values_list(*cols)[
-            :HISTORY_PER_KIND
-        ]:
-            history.append(Engagement(note_id, kind, created.timestamp(), title, author_id))
-    history.sort(key=lambda e: (e.ts, e.note_id))
     recs = (
         UserRecs.objects.filter(user_id=viewer.pk)
         .values_list("version", "factor", "items", "scores")
@@ -481,7 +464,12 @@ def _read_profile(viewer, reset_at) -> dict:
     )
     if recs is not None:
         recs = tuple(bytes(v) if isinstance(v, memoryview) else v for v in recs)
-    return {"interests": interests, "followees": followees, "history": history, "recs": recs}
+    return {
+        "interests": profile.interests,
+        "followees": profile.followees,
+        "history": history,
+        "recs": recs,
+    }
 
 
 # --- the page -------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ fan-out-on-write timeline, say) without touching the API or the web views."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Block, Follow
@@ -209,6 +211,105 @@ def reader_rows(
         else:
             out.changed = bool(number)
     return out
+
+
+@dataclass
+class ProfileRows:
+    """What ``reader_profile`` read of one person (see there)."""
+
+    interests: list[str] = field(default_factory=list)
+    followees: list[int] = field(default_factory=list)
+    # (kind, note id, when as a timestamp, the note's title, its author), oldest first.
+    history: list[tuple[str, int, float, str, int]] = field(default_factory=list)
+
+
+def reader_profile(
+    user, *, reset_at: datetime | None, follow_limit: int, per_kind: int, long_dwell_ms: int
+) -> ProfileRows:
+    """What ranks the discover feed for a person, in one statement (a UNION ALL of indexed
+    lookups; as six ORM queries, building them cost more than running them, and on
+    PostgreSQL each was a round trip): their picked interests (catalogue order), the
+    ``follow_limit`` people they followed last (latest first), and their ``per_kind``
+    latest likes, collects, comments and long reads (dwell of ``long_dwell_ms`` or more)
+    since ``reset_at``, with each note's title and author (the history, oldest first)."""
+    from vermilion.accounts.models import Interest
+    from vermilion.engagement.models import Collect, Comment, Like
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    note, pk = table(Note), int(user.pk)
+    since = ""
+    since_params: list = []
+    if reset_at is not None:
+        since = " AND x.created_at >= %s"
+        since_params = [connection.ops.adapt_datetimefield_value(reset_at)]
+    # Rows of (tag, an id, a number, a time, a text); the first part fixes the types.
+    parts: list[tuple[str, list]] = []
+    for kind, model, owner, extra, extra_params in (
+        ("like", Like, "user_id", "", []),
+        ("collect", Collect, "user_id", "", []),
+        ("comment", Comment, "author_id", "", []),
+        (
+            "long_dwell",
+            Event,
+            "user_id",
+            " AND x.type = %s AND x.ms >= %s",
+            [Event.Type.DWELL, int(long_dwell_ms)],
+        ),
+    ):
+        parts.append(
+            (
+                f"SELECT '{kind}' AS t, h.note_id AS i, h.author_id AS n, h.created_at AS w, "
+                f"h.title AS s FROM (SELECT x.note_id, n.author_id, x.created_at, n.title "
+                f"FROM {table(model)} x JOIN {note} n ON n.id = x.note_id "
+                f"WHERE x.{owner} = %s{extra}{since} ORDER BY x.id DESC LIMIT %s) AS h",
+                [pk, *extra_params, *since_params, int(per_kind)],
+            )
+        )
+    parts.append(
+        (
+            f"SELECT 'i', NULL, i.position, NULL, i.slug FROM {table(Interest.users.through)} "
+            f"ui JOIN {table(Interest)} i ON i.slug = ui.interest_id WHERE ui.user_id = %s",
+            [pk],
+        )
+    )
+    parts.append(
+        (
+            f"SELECT 'f', f.followee_id, f.id, NULL, NULL FROM (SELECT followee_id, id "
+            f"FROM {table(Follow)} WHERE follower_id = %s ORDER BY id DESC LIMIT %s) AS f",
+            [pk, int(follow_limit)],
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
+        )
+        rows = cursor.fetchall()
+    interests, followees, history = [], [], []
+    for tag, number, other, when, text in rows:
+        if tag == "i":
+            interests.append((other, text))
+        elif tag == "f":
+            followees.append((other, number))
+        else:
+            history.append((tag, number, _timestamp(when), text, other))
+    history.sort(key=lambda h: (h[2], h[1]))
+    return ProfileRows(
+        interests=[slug for _position, slug in sorted(interests)],
+        followees=[i for _id, i in sorted(followees, reverse=True)],
+        history=history,
+    )
+
+
+def _timestamp(value) -> float:
+    """A datetime column read by a raw statement: a datetime on PostgreSQL, text (UTC) on
+    SQLite."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=UTC)
+    return value.timestamp()
 
 
 def user_hides(user, cursor: str | None) -> tuple[list[Hide], str | None]:

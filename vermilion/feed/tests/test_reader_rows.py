@@ -12,11 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vermilion.accounts.models import Follow
-from vermilion.accounts.services import block, follow
+from vermilion.accounts.services import block, follow, set_interests
+from vermilion.engagement.models import Collect, Comment, Like
 from vermilion.engagement.services import add_comment, collect, like
 from vermilion.feed import services
-from vermilion.feed.models import NoteFeatures
-from vermilion.feed.queries import hidden_for, reader_rows, recently_seen_note_ids
+from vermilion.feed.models import Event, NoteFeatures
+from vermilion.feed.queries import (
+    hidden_for,
+    reader_profile,
+    reader_rows,
+    recently_seen_note_ids,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +103,81 @@ def test_changed_since_sees_each_kind_of_engagement(kind, make_user, make_note):
     assert reader_rows(reader, changed_since=before).changed is True
     assert reader_rows(reader, changed_since=time.time() + 1).changed is False
     assert reader_rows(author, changed_since=before).changed is False
+
+
+def _orm_history(user, reset_at, per_kind: int, long_dwell_ms: int) -> list[tuple]:
+    """The history as the ORM reads it: each kind's latest ``per_kind``, oldest first."""
+    sources = [
+        ("like", Like.objects.filter(user_id=user.pk)),
+        ("collect", Collect.objects.filter(user_id=user.pk)),
+        ("comment", Comment.objects.filter(author_id=user.pk)),
+        ("long_dwell", Event.objects.filter(user_id=user.pk, type="dwell", ms__gte=long_dwell_ms)),
+    ]
+    out = []
+    for kind, qs in sources:
+        if reset_at is not None:
+            qs = qs.filter(created_at__gte=reset_at)
+        cols = ("note_id", "created_at", "note__title", "note__author_id")
+        for note_id, when, title, author_id in qs.order_by("-id").values_list(*cols)[:per_kind]:
+            out.append((kind, note_id, when.timestamp(), title, author_id))
+    return sorted(out, key=lambda h: (h[2], h[1]))
+
+
+def test_reader_profile_reads_what_the_orm_reads_in_one_statement(make_user, make_note):
+    reader, stranger = make_user("reader"), make_user("stranger")
+    authors = [make_user(f"author{i}") for i in range(3)]
+    notes = [make_note(authors[i % 3], title=f"note {i} 成都火锅") for i in range(8)]
+    set_interests(reader, ["travel", "food", "pets"])
+    for author in authors:
+        follow(reader, author)
+    for note in notes[:4]:
+        like(reader, note)
+    collect(reader, notes[4])
+    collect(reader, notes[5])
+    add_comment(reader, notes[6], body="looks good")
+    events(
+        reader,
+        {"type": "dwell", "note_id": str(notes[7].id), "ms": 20_000},
+        {"type": "dwell", "note_id": str(notes[0].id), "ms": 500},  # a glance: not history
+    )
+    like(stranger, notes[5])  # someone else's rows stay theirs
+    follow(stranger, reader)
+    # Older engagement, before a reset.
+    Like.objects.filter(user=reader, note__in=notes[:2]).update(
+        created_at=timezone.now() - timedelta(days=3)
+    )
+
+    for reset_at, per_kind, follow_limit in [
+        (None, 50, 1000),
+        (None, 2, 2),
+        (timezone.now() - timedelta(days=1), 50, 1000),
+    ]:
+        profile = one_statement(
+            lambda r=reset_at, p=per_kind, f=follow_limit: reader_profile(
+                reader, reset_at=r, follow_limit=f, per_kind=p, long_dwell_ms=8000
+            )
+        )
+        assert profile.interests == list(reader.interests.values_list("slug", flat=True))
+        assert profile.followees == list(
+            Follow.objects.filter(follower_id=reader.pk)
+            .order_by("-id")
+            .values_list("followee_id", flat=True)[:follow_limit]
+        )
+        assert profile.history == _orm_history(reader, reset_at, per_kind, 8000)
+    assert (
+        len(
+            reader_profile(
+                reader, reset_at=None, follow_limit=9, per_kind=9, long_dwell_ms=8000
+            ).history
+        )
+        == 8
+    )
+    assert {h[0] for h in profile.history} == {"like", "collect", "comment", "long_dwell"}
+
+    newcomer = make_user("newcomer")
+    bare = one_statement(
+        lambda: reader_profile(
+            newcomer, reset_at=None, follow_limit=5, per_kind=5, long_dwell_ms=8000
+        )
+    )
+    assert (bare.interests, bare.followees, bare.history) == ([], [], [])
