@@ -293,7 +293,7 @@ def reader_profile(
         elif tag == "f":
             followees.append((other, number))
         else:
-            history.append((tag, number, _timestamp(when), text, other))
+            history.append((tag, number, timestamp_of(when), text, other))
     history.sort(key=lambda h: (h[2], h[1]))
     return ProfileRows(
         interests=[slug for _position, slug in sorted(interests)],
@@ -302,9 +302,9 @@ def reader_profile(
     )
 
 
-def _timestamp(value) -> float:
-    """A datetime column read by a raw statement: a datetime on PostgreSQL, text (UTC) on
-    SQLite."""
+def timestamp_of(value) -> float:
+    """A datetime column read by a raw statement, as a timestamp: a datetime on
+    PostgreSQL, text (UTC) on SQLite."""
     if isinstance(value, str):
         value = parse_datetime(value)
         if timezone.is_naive(value):

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from vermilion.accounts.models import Interest
+from vermilion.accounts.models import Interest, User
 from vermilion.accounts.services import block, follow, set_interests
 from vermilion.engagement.services import collect, like
 from vermilion.feed import artifacts, understanding
@@ -439,25 +439,41 @@ def test_query_count_does_not_grow_with_the_page(
     assert count(client_for(make_user()))[0] <= few_new + 1
 
 
-def test_followed_notes_are_read_per_author_newest_first(make_user, make_note):
-    """``followed_note_ids``: the newest few public notes of each author, in one query."""
+def test_followed_notes_are_read_per_author_newest_first(make_user, make_note, make_topical):
+    """``followed_rows``: the newest few public notes of each active author, in one
+    statement, as ``_live_rows`` reads those notes through the ORM."""
 
-    from vermilion.feed.discover import followed_note_ids
+    from vermilion.feed.discover import _live_rows, followed_rows
+    from vermilion.notes.services import update_note
 
     prolific, quiet, other = make_user("prolific"), make_user("quiet"), make_user("other")
-    many = [make_note(prolific, title=f"n{i}") for i in range(5)]
+    gone = make_user("gone")
+    many = [make_topical(prolific, "food", title=f"n{i}") for i in range(4)]
+    many.append(make_note(prolific, title="no features yet"))
+    update_note(prolific, many[2], hashtags=["美食"])  # its topics are from before this
     hidden = [
         make_note(quiet, title="friends", visibility="followers"),
         make_note(quiet, title="mine", visibility="private"),
     ]
     shown = make_note(quiet, title="public")
     make_note(other, title="not followed")
-    with CaptureQueriesContext(connection) as captured:
-        ids = followed_note_ids([prolific.pk, quiet.pk], 3)
-    assert len(captured) == 1
-    assert sorted(ids) == sorted([n.id for n in many[-3:]] + [shown.id])
-    assert not set(ids) & {n.id for n in hidden}
-    assert followed_note_ids([], 3) == []
+    make_note(gone, title="deactivated since")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    expected_ids = [n.id for n in many[-3:]] + [shown.id]
+    for limit in (10, 2):
+        with CaptureQueriesContext(connection) as captured:
+            rows = followed_rows([prolific.pk, quiet.pk, gone.pk], 3, limit)
+        assert len(captured) == 1
+        assert rows == _live_rows(Note.objects.filter(id__in=expected_ids), limit)
+        assert len(rows) == min(limit, 4) and not {r.id for r in rows} & {n.id for n in hidden}
+        if limit == 10:  # topics computed after the last edit, by the database too
+            assert {r.id: r.understood for r in rows} == {
+                many[2].id: False,
+                many[3].id: True,
+                many[4].id: False,
+                shown.id: False,
+            }
+    assert followed_rows([], 3, 10) == []
 
 
 def test_followed_creators_notes_in_a_channel_are_only_the_channels(make_user, make_topical):
