@@ -50,7 +50,7 @@ from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
-from vermilion.core import cursors, deferred
+from vermilion.core import cursors, deferred, sql
 from vermilion.core.errors import Invalid
 from vermilion.core.ids import new_id
 from vermilion.core.text import normalize_tag
@@ -60,7 +60,7 @@ from vermilion.notes.queries import visible_notes_for
 from . import artifacts, understanding
 from .artifacts import CONFIG, SIGNAL_WEIGHTS, FeedSnapshot, LiveNote
 from .models import FeedPreference, FeedState, Hide, NoteFeatures, UserRecs
-from .queries import ReaderRows, reader_profile, reader_rows, timestamp_of
+from .queries import ReaderRows, reader_profile, reader_rows
 from .recsys.candidates import (
     SOURCES,
     CandidateIndex,
@@ -532,9 +532,7 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
 
     from .models import NoteFeatures
 
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
-
+    table = sql.table
     notes = table(Note)
     # "Neither private nor followers-only" rather than "public": the same notes, but no
     # index serves it, so planners walk the author's index, not every public note.
@@ -543,7 +541,7 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
         "AND visibility <> %s ORDER BY id DESC LIMIT %s) AS t"
     )
     hidden = (Visibility.PRIVATE.value, Visibility.FOLLOWERS.value)
-    sql = (
+    statement = (
         "SELECT n.id, n.author_id, n.created_at, n.likes_count, n.collects_count, "
         "n.comments_count, f.topics, CASE WHEN f.computed_at >= n.updated_at THEN 1 ELSE 0 END "
         f"FROM ({' UNION ALL '.join([one] * len(authors))}) AS ids "
@@ -554,7 +552,7 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
     )
     params = [p for a in authors for p in (int(a), *hidden, int(per_author))]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, True, int(limit)])
+        cursor.execute(statement, [*params, True, int(limit)])
         rows = cursor.fetchall()
     out = []
     for i, a, created, likes, collects, comments, topics, understood in rows:
@@ -564,7 +562,7 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
             LiveRow(
                 i,
                 a,
-                timestamp_of(created),
+                sql.timestamp_of(created),
                 artifacts.live_engagement(likes, collects, comments),
                 likes + collects + comments,
                 list(topics or {}),

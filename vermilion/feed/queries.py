@@ -4,15 +4,13 @@ fan-out-on-write timeline, say) without touching the API or the web views."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from vermilion.accounts.models import Block, Follow
-from vermilion.core import cursors
+from vermilion.core import cursors, sql
 from vermilion.core.errors import Invalid
 from vermilion.core.ids import id_for_time
 from vermilion.notes.models import Note, Visibility
@@ -140,8 +138,7 @@ def reader_rows(
 
     from .artifacts import LONG_DWELL_MS
 
-    models = (Like, Collect, Comment, Follow, Block, Hide, Event)
-    table = {m: connection.ops.quote_name(m._meta.db_table) for m in models}
+    table = {m: sql.table(m) for m in (Like, Collect, Comment, Follow, Block, Hide, Event)}
     pk = int(user.pk)
     # Rows of (tag, an integer, a text).
     parts: list[tuple[str, list]] = [
@@ -190,12 +187,7 @@ def reader_rows(
             )
         )
     out = ReaderRows()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
-        )
-        rows = cursor.fetchall()
-    for tag, number, text in rows:
+    for tag, number, text in sql.union_all(parts):
         if tag == "v":
             out.seen.add(number)
         elif tag == "b":
@@ -235,9 +227,7 @@ def reader_profile(
     from vermilion.accounts.models import Interest
     from vermilion.engagement.models import Collect, Comment, Like
 
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
-
+    table = sql.table
     note, pk = table(Note), int(user.pk)
     since = ""
     since_params: list = []
@@ -281,35 +271,20 @@ def reader_profile(
             [pk, int(follow_limit)],
         )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
-        )
-        rows = cursor.fetchall()
     interests, followees, history = [], [], []
-    for tag, number, other, when, text in rows:
+    for tag, number, other, when, text in sql.union_all(parts):
         if tag == "i":
             interests.append((other, text))
         elif tag == "f":
             followees.append((other, number))
         else:
-            history.append((tag, number, timestamp_of(when), text, other))
+            history.append((tag, number, sql.timestamp_of(when), text, other))
     history.sort(key=lambda h: (h[2], h[1]))
     return ProfileRows(
         interests=[slug for _position, slug in sorted(interests)],
         followees=[i for _id, i in sorted(followees, reverse=True)],
         history=history,
     )
-
-
-def timestamp_of(value) -> float:
-    """A datetime column read by a raw statement, as a timestamp: a datetime on
-    PostgreSQL, text (UTC) on SQLite."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-        if timezone.is_naive(value):
-            value = value.replace(tzinfo=UTC)
-    return value.timestamp()
 
 
 def user_hides(user, cursor: str | None) -> tuple[list[Hide], str | None]:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 
 from vermilion.accounts.presenters import user_dict
-from vermilion.core import cursors
+from vermilion.core import cursors, sql
 from vermilion.core.text import extract_mentions
 from vermilion.media.presenters import media_dict
 
@@ -58,8 +57,7 @@ def _page_rows(viewer, note_ids: list[int], author_ids: set[int]):
     from vermilion.accounts.models import Block, Follow, User
     from vermilion.engagement.models import Collect, Like
 
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
+    table = sql.table
 
     def marks(values) -> str:
         return ", ".join(["%s"] * len(values))
@@ -100,17 +98,13 @@ def _page_rows(viewer, note_ids: list[int], author_ids: set[int]):
     tags: dict[int, list[tuple[int, str]]] = {}
     mentioned: dict[int, list[str]] = {}
     found: dict[str, set[int]] = {tag: set() for tag in "lcfbx"}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
-        )
-        for tag, value, position, name in cursor.fetchall():
-            if tag == "t":
-                tags.setdefault(value, []).append((position, name))
-            elif tag == "m":
-                mentioned.setdefault(value, []).append(name)
-            else:
-                found[tag].add(value)
+    for tag, value, position, name in sql.union_all(parts):
+        if tag == "t":
+            tags.setdefault(value, []).append((position, name))
+        elif tag == "m":
+            mentioned.setdefault(value, []).append(name)
+        else:
+            found[tag].add(value)
     names = {note_id: [n for _p, n in sorted(pairs)] for note_id, pairs in tags.items()}
     relations = None
     if viewer is not None:
