@@ -17,6 +17,10 @@ fresh data dir under var/bench/feed-<mode>/:
    ``feed.train_ranker`` (the ranker from logged impressions). Timed, per stage.
 3. ``--readers`` people with at least one event are picked at random and given tokens;
    each run starts them with no feed state (their seen sets hold only the seeded events).
+   The data set is then read through once (``pg_prewarm``; SQLite's file), so the system
+   holds it in memory as it does on a server that has been running: after seeding, part
+   of it is still on disk, and readers' first pages would measure the disk (``--cold``
+   skips this).
 4. The real server (with ``VERMILION_REDIS_URL`` in the scaled mode, so the per-person
    feed state lives in Redis), twice:
 
@@ -116,6 +120,9 @@ def main() -> None:
     parser.add_argument(
         "--worker-nice", type=int, default=None, help="the worker's VERMILION_WORKER_NICE"
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="do not read the data set into memory first"
+    )
     parser.add_argument("--json", default=str(BENCH_DIR / "feed_latency.json"))
     parser.add_argument("--data-root", default=str(BENCH_DIR), help="where feed-<mode>/ goes")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -210,6 +217,8 @@ def run_mode(mode: str, args) -> dict:
             f"(median {setup['median_events']} events each)",
             flush=True,
         )
+        if not args.cold:
+            out.setdefault("warmed", {})[config] = warm(mode, args, data_dir)
         config_env = {**env, "VERMILION_FEED_PREPARED_PAGES": "1" if config == "prepared" else "0"}
         load_before = os.getloadavg()[0]
         log = data_dir / f"server-{config}.log"
@@ -217,6 +226,42 @@ def run_mode(mode: str, args) -> dict:
             out["configs"][config] = measure(port, setup, args)
         out["load_average"][config] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return out
+
+
+def warm(mode: str, args, data_dir: Path) -> dict:
+    """Read the data set through once, so that the operating system holds it in memory as
+    it does on a server that has been running (its pages are read, and kept, as requests
+    need them). Right after seeding (or a reboot), part of it is still on disk: a reader's
+    first page then waits for the disk, once per page of data, and the figures measure the
+    disk. ``--cold`` skips this."""
+    started = time.monotonic()
+    if mode == "postgres":
+        import psycopg
+
+        # pg_prewarm (shipped with PostgreSQL) in "read" mode: every block of every table,
+        # index and TOAST table of the database, read into the system's cache.
+        with psycopg.connect(args.pg_url, autocommit=True) as conn:
+            try:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            except psycopg.Error as exc:
+                print(f"  not warmed: {exc}".rstrip(), flush=True)
+                return {"skipped": str(exc).strip()}
+            blocks = conn.execute(
+                "SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('r', 'i', 't', 'm') "
+                "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            ).fetchone()[0]
+            size = int(blocks) * int(conn.execute("SHOW block_size").fetchone()[0])
+    else:
+        size = 0
+        for path in data_dir.glob("vermilion.sqlite3*"):
+            with open(path, "rb", buffering=0) as f:
+                while chunk := f.read(16 << 20):
+                    size += len(chunk)
+    seconds = round(time.monotonic() - started, 1)
+    print(f"  warmed: {size / 1e9:.1f} GB read in {seconds} s", flush=True)
+    return {"bytes": size, "seconds": seconds}
 
 
 def run(env: dict, *command: str, capture: bool = False) -> str:
