@@ -520,12 +520,18 @@ UNDERSTOOD = ExpressionWrapper(
 
 def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveRow]:
     """The newest ``per_author`` public notes of each (active) author, newest ``limit``
-    first, as live rows, in one statement: a UNION ALL of one small index walk per author
-    (``note_author_idx``, newest first), joined to each note's author and features.
-    Reading "their notes, newest first" in one go instead makes the database gather and
-    sort every note of every followed author: thousands each for popular creators at a
-    million notes. (As two statements, ids then ``_live_rows``, the second cost a round
-    trip and more building and converting through the ORM than the database took.)"""
+    first, as live rows, in one statement: one small walk of the author index
+    (``note_author_idx``, newest first) per author, the newest ``limit`` of all of them,
+    then those notes' rows and features. Reading "their notes, newest first" in one go
+    instead makes the database gather and sort every note of every followed author:
+    thousands each for popular creators at a million notes.
+
+    The statement is the same whatever the number of authors (an array or a JSON list
+    of them): as a UNION ALL of one walk per author, preparing it grew with the number
+    (for 300 authors, 80 ms on PostgreSQL, 20 ms on SQLite), and SQLite joined every
+    walk's notes before keeping the newest. (As two statements, ids then ``_live_rows``,
+    the second cost a round trip and more building and converting through the ORM than
+    the database took.)"""
     if not authors:
         return []
     from vermilion.accounts.models import User
@@ -533,26 +539,46 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
     from .models import NoteFeatures
 
     table = sql.table
-    notes = table(Note)
+    notes, users = table(Note), table(User)
     # "Neither private nor followers-only" rather than "public": the same notes, but no
     # index serves it, so planners walk the author's index, not every public note.
-    one = (
-        f"SELECT id FROM (SELECT id FROM {notes} WHERE author_id = %s AND visibility <> %s "
-        "AND visibility <> %s ORDER BY id DESC LIMIT %s) AS t"
+    hidden = [Visibility.PRIVATE.value, Visibility.FOLLOWERS.value]
+    newest = (
+        f"SELECT id FROM {notes} WHERE author_id = {{author}} AND visibility <> %s "
+        "AND visibility <> %s ORDER BY id DESC LIMIT %s"
     )
-    hidden = (Visibility.PRIVATE.value, Visibility.FOLLOWERS.value)
+    authors = [int(a) for a in authors]
+    if connection.vendor == "postgresql":
+        # One walk per active author of the array (LATERAL).
+        ids = (
+            f"SELECT t.id FROM unnest(%s::bigint[]) AS a(author) "
+            f"JOIN {users} u ON u.id = a.author AND u.is_active = %s "
+            f"CROSS JOIN LATERAL ({newest.format(author='a.author')}) AS t "
+            "ORDER BY t.id DESC LIMIT %s"
+        )
+        params = [authors, True, *hidden, int(per_author), int(limit)]
+    else:
+        # SQLite has no LATERAL: each active author's notes from their ``per_author``-th
+        # newest on, one range of the author index (the bound is a subquery run once per
+        # author).
+        bound = f"{newest.format(author='a.value')} OFFSET %s"
+        ids = (
+            f"SELECT m.id FROM json_each(%s) AS a "
+            f"JOIN {users} u ON u.id = a.value AND u.is_active = %s "
+            f"JOIN {notes} m ON m.author_id = a.value AND m.id >= coalesce(({bound}), 0) "
+            "WHERE m.visibility <> %s AND m.visibility <> %s ORDER BY m.id DESC LIMIT %s"
+        )
+        params = [json.dumps(authors), True, *hidden, 1, int(per_author) - 1]
+        params += [*hidden, int(limit)]
+    # The newest ``limit`` are picked before anything else of them is read.
     statement = (
         "SELECT n.id, n.author_id, n.created_at, n.likes_count, n.collects_count, "
         "n.comments_count, f.topics, CASE WHEN f.computed_at >= n.updated_at THEN 1 ELSE 0 END "
-        f"FROM ({' UNION ALL '.join([one] * len(authors))}) AS ids "
-        f"JOIN {notes} n ON n.id = ids.id "
-        f"JOIN {table(User)} u ON u.id = n.author_id AND u.is_active = %s "
-        f"LEFT JOIN {table(NoteFeatures)} f ON f.note_id = n.id "
-        "ORDER BY n.id DESC LIMIT %s"
+        f"FROM ({ids}) AS ids JOIN {notes} n ON n.id = ids.id "
+        f"LEFT JOIN {table(NoteFeatures)} f ON f.note_id = n.id ORDER BY n.id DESC"
     )
-    params = [p for a in authors for p in (int(a), *hidden, int(per_author))]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, True, int(limit)])
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
     out = []
     for i, a, created, likes, collects, comments, topics, understood in rows:

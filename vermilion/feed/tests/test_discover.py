@@ -449,9 +449,12 @@ def test_followed_notes_are_read_per_author_newest_first(make_user, make_note, m
     prolific, quiet, other = make_user("prolific"), make_user("quiet"), make_user("other")
     gone = make_user("gone")
     many = [make_topical(prolific, "food", title=f"n{i}") for i in range(4)]
+    # Among their newest three public notes, not one of them (nor does it count).
+    draft = make_note(prolific, title="draft", visibility="private")
     many.append(make_note(prolific, title="no features yet"))
     update_note(prolific, many[2], hashtags=["美食"])  # its topics are from before this
     hidden = [
+        draft,
         make_note(quiet, title="friends", visibility="followers"),
         make_note(quiet, title="mine", visibility="private"),
     ]
