@@ -17,10 +17,12 @@ fresh data dir under var/bench/feed-<mode>/:
    ``feed.train_ranker`` (the ranker from logged impressions). Timed, per stage.
 3. ``--readers`` people with at least one event are picked at random and given tokens;
    each run starts them with no feed state (their seen sets hold only the seeded events).
-   The data set is then read through once (``pg_prewarm``; SQLite's file), so the system
-   holds it in memory as it does on a server that has been running: after seeding, part
-   of it is still on disk, and readers' first pages would measure the disk (``--cold``
-   skips this).
+   The data set's files are then mapped into this process and read once, and stay mapped
+   while the server runs, so the data set is in memory as on a server with memory to
+   spare (``in_memory``: after seeding, part of it is still on disk, and this machine
+   drops file pages unused for a minute; readers' first pages would measure the disk).
+   ``--cold`` skips this. On PostgreSQL, the database is vacuumed first (``VACUUM
+   (ANALYZE)``: what autovacuum does on a running server; this machine's runs without).
 4. The real server (with ``VERMILION_REDIS_URL`` in the scaled mode, so the per-person
    feed state lives in Redis), twice:
 
@@ -62,6 +64,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import mmap
 import os
 import random
 import shutil
@@ -69,6 +72,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -120,9 +124,7 @@ def main() -> None:
     parser.add_argument(
         "--worker-nice", type=int, default=None, help="the worker's VERMILION_WORKER_NICE"
     )
-    parser.add_argument(
-        "--cold", action="store_true", help="do not read the data set into memory first"
-    )
+    parser.add_argument("--cold", action="store_true", help="do not hold the data set in memory")
     parser.add_argument("--json", default=str(BENCH_DIR / "feed_latency.json"))
     parser.add_argument("--data-root", default=str(BENCH_DIR), help="where feed-<mode>/ goes")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -217,51 +219,96 @@ def run_mode(mode: str, args) -> dict:
             f"(median {setup['median_events']} events each)",
             flush=True,
         )
-        if not args.cold:
-            out.setdefault("warmed", {})[config] = warm(mode, args, data_dir)
+        if mode == "postgres":
+            out.setdefault("vacuum_seconds", {})[config] = vacuum(args.pg_url)
         config_env = {**env, "VERMILION_FEED_PREPARED_PAGES": "1" if config == "prepared" else "0"}
         load_before = os.getloadavg()[0]
         log = data_dir / f"server-{config}.log"
-        with server(config_env, log, worker=config == "prepared") as port:
+        with (
+            in_memory(mode, args, data_dir) as kept,
+            server(config_env, log, worker=config == "prepared") as port,
+        ):
             out["configs"][config] = measure(port, setup, args)
+        out.setdefault("in_memory", {})[config] = kept
         out["load_average"][config] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return out
 
 
-def warm(mode: str, args, data_dir: Path) -> dict:
-    """Read the data set through once, so that the operating system holds it in memory as
-    it does on a server that has been running (its pages are read, and kept, as requests
-    need them). Right after seeding (or a reboot), part of it is still on disk: a reader's
-    first page then waits for the disk, once per page of data, and the figures measure the
-    disk. ``--cold`` skips this."""
-    started = time.monotonic()
-    if mode == "postgres":
-        import psycopg
+def vacuum(url: str) -> float:
+    """``VACUUM (ANALYZE)`` the database, as autovacuum keeps a running server's tables.
+    This machine's PostgreSQL runs with autovacuum off (to speed up tests), and a data
+    set never vacuumed (earlier runs' writes, or a seed before the seeder vacuumed) has
+    no visibility map and rows not yet known committed: the first read of each page marks
+    them and writes the page back. Returns the seconds it took."""
+    import psycopg
 
-        # pg_prewarm (shipped with PostgreSQL) in "read" mode: every block of every table,
-        # index and TOAST table of the database, read into the system's cache.
-        with psycopg.connect(args.pg_url, autocommit=True) as conn:
-            try:
-                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-            except psycopg.Error as exc:
-                print(f"  not warmed: {exc}".rstrip(), flush=True)
-                return {"skipped": str(exc).strip()}
-            blocks = conn.execute(
-                "SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind IN ('r', 'i', 't', 'm') "
-                "AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-            ).fetchone()[0]
-            size = int(blocks) * int(conn.execute("SHOW block_size").fetchone()[0])
-    else:
-        size = 0
-        for path in data_dir.glob("vermilion.sqlite3*"):
-            with open(path, "rb", buffering=0) as f:
-                while chunk := f.read(16 << 20):
-                    size += len(chunk)
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
     seconds = round(time.monotonic() - started, 1)
-    print(f"  warmed: {size / 1e9:.1f} GB read in {seconds} s", flush=True)
-    return {"bytes": size, "seconds": seconds}
+    print(f"  vacuumed in {seconds} s", flush=True)
+    return seconds
+
+
+@contextmanager
+def in_memory(mode: str, args, data_dir: Path):
+    """Hold the data set in memory while measuring, as a server with memory to spare
+    does: every file of it mapped into this process, every page read once (the system
+    keeps pages mapped by a running process). Yields what was kept, in bytes and seconds.
+
+    Only reading the files is not enough everywhere: after seeding, part of the data set
+    is still on disk, and some machines (this one: DAMON's ``pageout``) drop file pages
+    that nobody has mapped after a minute unused, with gigabytes free. Each reader's first
+    page then waits for the disk once per page of data it reads, and the figures measure
+    the disk. ``--cold`` skips this (what a server that has just started sees)."""
+    if args.cold:
+        yield {"cold": True}
+        return
+    started = time.monotonic()
+    paths = data_files(mode, args, data_dir)
+    maps, size = [], 0
+    try:
+        for path in paths:
+            try:
+                with open(path, "rb") as f:
+                    if os.fstat(f.fileno()).st_size == 0:
+                        continue
+                    kept = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except OSError as exc:  # a file the database removed since, or not ours to read
+                print(f"  not kept: {path}: {exc.strerror}", flush=True)
+                continue
+            maps.append(kept)
+            view = memoryview(kept)
+            bytes(view[:: mmap.PAGESIZE])  # one byte of every page: each is read and mapped
+            view.release()
+            size += len(kept)
+        seconds = round(time.monotonic() - started, 1)
+        print(f"  in memory: {size / 1e9:.1f} GB of {len(maps)} files in {seconds} s", flush=True)
+        yield {"bytes": size, "files": len(maps), "seconds": seconds}
+    finally:
+        for kept in maps:
+            kept.close()
+
+
+def data_files(mode: str, args, data_dir: Path) -> list[Path]:
+    """The data set's files: SQLite's database (and its WAL), or every file of the
+    PostgreSQL database's directory (the server must be on this machine, and its files
+    readable by this user)."""
+    if mode == "sqlite":
+        return sorted(data_dir.glob("vermilion.sqlite3*"))
+    import psycopg
+
+    with psycopg.connect(args.pg_url) as conn:
+        home = conn.execute("SHOW data_directory").fetchone()[0]
+        oid = conn.execute(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        ).fetchone()[0]
+    folder = Path(home) / "base" / str(oid)
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError as exc:
+        print(f"  not kept in memory: {folder}: {exc.strerror}", flush=True)
+        return []
 
 
 def run(env: dict, *command: str, capture: bool = False) -> str:
