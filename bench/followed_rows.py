@@ -116,8 +116,7 @@ def union_all_rows(authors: list[int], per_author: int, limit: int):
 
     from vermilion.accounts.models import User
     from vermilion.core import sql
-    from vermilion.feed import artifacts
-    from vermilion.feed.discover import LiveRow
+    from vermilion.feed.discover import live_rows_of
     from vermilion.feed.models import NoteFeatures
     from vermilion.notes.models import Note, Visibility
 
@@ -139,19 +138,7 @@ def union_all_rows(authors: list[int], per_author: int, limit: int):
     params = [p for a in authors for p in (int(a), *hidden, int(per_author))]
     with connection.cursor() as cursor:
         cursor.execute(statement, [*params, True, int(limit)])
-        rows = cursor.fetchall()
-    return [
-        LiveRow(
-            i,
-            a,
-            sql.timestamp_of(created),
-            artifacts.live_engagement(likes, collects, comments),
-            likes + collects + comments,
-            list((json.loads(topics) if isinstance(topics, str) else topics) or {}),
-            bool(understood),
-        )
-        for i, a, created, likes, collects, comments, topics, understood in rows
-    ]
+        return live_rows_of(cursor.fetchall())
 
 
 if __name__ == "__main__":

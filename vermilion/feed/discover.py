@@ -579,7 +579,13 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        rows = cursor.fetchall()
+        return live_rows_of(cursor.fetchall())
+
+
+def live_rows_of(rows) -> list[LiveRow]:
+    """Live rows from raw ``(id, author_id, created_at, likes_count, collects_count,
+    comments_count, features' topics, understood)`` tuples, as a hand-written statement
+    reads them on either database (topics are JSON text on SQLite)."""
     out = []
     for i, a, created, likes, collects, comments, topics, understood in rows:
         if isinstance(topics, str):
