@@ -129,7 +129,13 @@ if DATABASE_URL:
         # connections are never reused (measured: one new PostgreSQL session per request).
         # A process-wide pool is (psycopg_pool; VERMILION_DB_POOL_SIZE per web process).
         DATABASES["default"]["OPTIONS"] = {
-            "pool": {"min_size": 1, "max_size": env_int("DB_POOL_SIZE", 10), "timeout": 10}
+            "pool": {"min_size": 1, "max_size": env_int("DB_POOL_SIZE", 10), "timeout": 10},
+            # The hot paths' hand-written statements (``core.sql``) are prepared by each
+            # connection after a few uses and not planned again (the ORM's are sent with
+            # their parameters in the text and never are). Off (VERMILION_DB_PREPARED=0)
+            # behind a pooler that cannot keep prepared statements (PgBouncer's
+            # transaction mode without ``max_prepared_statements``).
+            "prepare_threshold": 2 if env_bool("DB_PREPARED", True) else None,
         }
 else:
     DATABASES = {

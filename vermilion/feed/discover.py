@@ -55,7 +55,7 @@ from vermilion.core.errors import Invalid
 from vermilion.core.ids import new_id
 from vermilion.core.text import normalize_tag
 from vermilion.notes.models import Note, NoteHashtag, Visibility
-from vermilion.notes.queries import visible_notes_for
+from vermilion.notes.queries import public_note_authors, public_notes, visible_notes_for
 
 from . import artifacts, understanding
 from .artifacts import CONFIG, SIGNAL_WEIGHTS, FeedSnapshot, LiveNote
@@ -251,11 +251,11 @@ def load_state(key: str) -> dict | None:
     found = cache.get(_cache_key(key))
     if found is not None:
         return found
-    row = FeedState.objects.filter(key=key).values_list("data", flat=True).first()
-    if row is None:
+    found = sql.fetch(f'SELECT data FROM {sql.table(FeedState)} WHERE "key" = %s', [key])
+    if not found:
         return None
     try:
-        return json.loads(zlib.decompress(bytes(row)))
+        return json.loads(zlib.decompress(bytes(found[0][0])))
     except (zlib.error, ValueError):
         return None
 
@@ -365,8 +365,14 @@ class Reader:
 def _preference(viewer) -> tuple[str, object]:
     if viewer is None:
         return FeedPreference.Mode.RANKED, None
-    row = FeedPreference.objects.filter(user_id=viewer.pk).values_list("mode", "reset_at").first()
-    return row if row is not None else (FeedPreference.Mode.RANKED, None)
+    found = sql.fetch(
+        f"SELECT mode, reset_at FROM {sql.table(FeedPreference)} WHERE user_id = %s",
+        [int(viewer.pk)],
+    )
+    if not found:
+        return FeedPreference.Mode.RANKED, None
+    mode, reset_at = found[0]
+    return mode, sql.datetime_of(reset_at)
 
 
 def _read_filters(reader: Reader, *, seen: bool = False) -> Reader:
@@ -457,13 +463,13 @@ def _read_profile(viewer, reset_at) -> dict:
         Engagement(note_id, kind, ts, title, author)
         for kind, note_id, ts, title, author in profile.history
     ]
-    recs = (
-        UserRecs.objects.filter(user_id=viewer.pk)
-        .values_list("version", "factor", "items", "scores")
-        .first()
+    found = sql.fetch(
+        f"SELECT version, factor, items, scores FROM {sql.table(UserRecs)} WHERE user_id = %s",
+        [int(viewer.pk)],
     )
-    if recs is not None:
-        recs = tuple(bytes(v) if isinstance(v, memoryview) else v for v in recs)
+    recs = None
+    if found:
+        recs = tuple(bytes(v) if isinstance(v, memoryview) else v for v in found[0])
     return {
         "interests": profile.interests,
         "followees": profile.followees,
@@ -577,9 +583,7 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
         f"FROM ({ids}) AS ids JOIN {notes} n ON n.id = ids.id "
         f"LEFT JOIN {table(NoteFeatures)} f ON f.note_id = n.id ORDER BY n.id DESC"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return live_rows_of(cursor.fetchall())
+    return live_rows_of(sql.fetch(statement, params))
 
 
 def live_rows_of(rows) -> list[LiveRow]:
@@ -942,9 +946,12 @@ class _Request:
         unknown = {r.id: r for r, d in zip(rows, dense, strict=True) if d < 0}
         embeddings: dict[int, np.ndarray | None] = {}
         if unknown and self.snap.lib is not None and self.snap.lib.stats.embeddings is not None:
-            for note_id, blob in NoteFeatures.objects.filter(
-                note_id__in=list(unknown), embedding_model=understanding.EMBEDDING_MODEL
-            ).values_list("note_id", "embedding"):
+            where, params = sql.in_ids("note_id", unknown)
+            for note_id, blob in sql.fetch(
+                f"SELECT note_id, embedding FROM {sql.table(NoteFeatures)} "
+                f"WHERE {where} AND embedding_model = %s",
+                [*params, understanding.EMBEDDING_MODEL],
+            ):
                 embeddings[note_id] = understanding.from_bytes(blob)
         return {
             i: LiveNote(
@@ -979,13 +986,8 @@ class _Request:
         if len(note_ids) == 0:
             return np.zeros(0, bool)
         blocked = self.reader.blocked
-        ok = {
-            note_id
-            for note_id, author_id in self.public.filter(
-                id__in=[int(i) for i in note_ids]
-            ).values_list("id", "author_id")
-            if author_id not in blocked
-        }
+        authors = public_note_authors(note_ids.tolist())  # (browsable_notes(None))
+        ok = {note_id for note_id, author_id in authors.items() if author_id not in blocked}
         return np.array([int(i) in ok for i in note_ids], bool)
 
     def row_allowed(self, row: LiveRow, exclude: set[int]) -> bool:
@@ -1122,7 +1124,7 @@ class _Request:
                 break
         self.session["bf"] = position
 
-        notes = [n for n in _fetch(self.public, feed) if n.author_id not in self.reader.blocked]
+        notes = _fetch(feed, self.reader.blocked)
         feed = [n.id for n in notes]
         filled = {r.id for r in fill}
         has_more = bool(feed) and (len(feed) == self.size or more)
@@ -1432,12 +1434,11 @@ def arrange(
     return out
 
 
-def _fetch(browsable: QuerySet[Note], note_ids: list[int]) -> list[Note]:
-    """The page's notes in order; anything gone since (deleted, blocked) drops out."""
-    if not note_ids:
-        return []
-    found = {n.id: n for n in browsable.filter(id__in=note_ids).select_related("author__avatar")}
-    return [found[i] for i in note_ids if i in found]
+def _fetch(note_ids: list[int], blocked: set[int]) -> list[Note]:
+    """The page's notes in order, authors and avatars loaded; anything gone since (deleted,
+    no longer public: ``browsable_notes(None)``) or by someone ``blocked`` drops out."""
+    found = public_notes(note_ids)
+    return [found[i] for i in note_ids if i in found and found[i].author_id not in blocked]
 
 
 def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
@@ -1623,7 +1624,7 @@ def _serve_record(
     # In its order, under the author rule against this session's last authors.
     order = [-float(k) for k in range(len(items))]
     feed = arrange(items, order, PAGE_SIZE, authors, topics, request.session["tail"])
-    notes = [n for n in _fetch(request.public, feed) if n.author_id not in reader.blocked]
+    notes = _fetch(feed, reader.blocked)
     if len(notes) < min(PAGE_SIZE, len(feed)):
         return None  # deleted or hidden since: put together anew rather than cut short
     by_language = record.get("reasons") or {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from vermilion.accounts.models import Block, Follow
+from vermilion.accounts.models import Block, Follow, User
+from vermilion.core import sql
 from vermilion.core.errors import NotFound
+from vermilion.media.models import Media
 
 from .models import Note, Visibility
 
@@ -36,6 +38,57 @@ def visible_notes_for(viewer) -> QuerySet[Note]:
         .exclude(author_id__in=blocked)
         .exclude(author_id__in=blockers)
     )
+
+
+# --- public notes by id, for the feed's pages ---------------------------------------------------
+#
+# ``visible_notes_for(None)`` (public notes of active people) read by id as hand-written
+# statements of fixed text (``core.sql``): every page of the discover feed checks a hundred
+# candidates and loads its twenty notes this way, and building those queries through the
+# ORM cost several times what running them did.
+
+
+def public_note_authors(note_ids) -> dict[int, int]:
+    """The authors of those of ``note_ids`` that ``visible_notes_for(None)`` holds, by note
+    id (one statement)."""
+    if not note_ids:
+        return {}
+    where, params = sql.in_ids("n.id", note_ids)
+    rows = sql.fetch(
+        f"SELECT n.id, n.author_id FROM {sql.table(Note)} n "
+        f"JOIN {sql.table(User)} u ON u.id = n.author_id "
+        f"WHERE {where} AND n.visibility = %s AND u.is_active = %s",
+        [*params, Visibility.PUBLIC.value, True],
+    )
+    return dict(rows)
+
+
+def public_notes(note_ids) -> dict[int, Note]:
+    """Those of ``note_ids`` that ``visible_notes_for(None)`` holds, by id, each with its
+    author and the author's avatar loaded (as ``select_related("author__avatar")``), in
+    one statement."""
+    if not note_ids:
+        return {}
+    make_note, make_user, make_media = sql.loader(Note), sql.loader(User), sql.loader(Media)
+    n_note, n_user = len(Note._meta.concrete_fields), len(User._meta.concrete_fields)
+    where, params = sql.in_ids("n.id", note_ids)
+    rows = sql.fetch(
+        f"SELECT {sql.select_list(Note, 'n')}, {sql.select_list(User, 'u')}, "
+        f"{sql.select_list(Media, 'a')} FROM {sql.table(Note)} n "
+        f"JOIN {sql.table(User)} u ON u.id = n.author_id "
+        f"LEFT JOIN {sql.table(Media)} a ON a.id = u.avatar_id "
+        f"WHERE {where} AND n.visibility = %s AND u.is_active = %s",
+        [*params, Visibility.PUBLIC.value, True],
+    )
+    found = {}
+    for row in rows:
+        note = make_note(row[:n_note])
+        user = make_user(row[n_note : n_note + n_user])
+        avatar = row[n_note + n_user :]
+        User.avatar.field.set_cached_value(user, make_media(avatar) if avatar[0] else None)
+        Note.author.field.set_cached_value(note, user)
+        found[note.pk] = note
+    return found
 
 
 def parse_id(value) -> int | None:

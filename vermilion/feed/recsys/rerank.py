@@ -86,14 +86,21 @@ def rerank(
         n_topics_of = np.maximum(1.0, incidence.sum(axis=1))
         topic_counts = np.zeros(incidence.shape[1], np.float64)
 
+    # Authors as small codes: "not among the last few authors" is then a lookup per slot
+    # (``np.isin`` sorted both sides every slot).
+    author_ids, author_code = np.unique(author_of, return_inverse=True)
+    code_of = {int(a): j for j, a in enumerate(author_ids)}
     available = np.ones(len(items), bool)
     chosen: list[int] = []
     chosen_authors: list[int] = [int(a) for a in recent_authors]
     while len(chosen) < n:
         eligible = available.copy()
         if author_window > 1 and chosen_authors:
-            recent = np.asarray(chosen_authors[-(author_window - 1) :], np.int64)
-            eligible &= ~np.isin(author_of, recent)
+            recent = np.zeros(len(author_ids), bool)
+            for author in chosen_authors[-(author_window - 1) :]:
+                if (code := code_of.get(author)) is not None:
+                    recent[code] = True
+            eligible &= ~recent[author_code]
         adjusted = norm
         if use_topics:
             shared = incidence @ topic_counts
