@@ -28,7 +28,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -134,6 +134,37 @@ class TopicLists(Sequence):
 
     def __getitem__(self, item: int) -> list[int]:  # type: ignore[override]
         return self.indices[self.indptr[item] : self.indptr[item + 1]].tolist()
+
+    def take(self, rows: np.ndarray) -> TopicLists:
+        """The lists of ``rows`` (indices into these), in that order, gathered at once."""
+        rows = np.asarray(rows, np.int64)
+        starts = self.indptr[rows]
+        counts = self.indptr[rows + 1] - starts
+        indptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        # Each output position's source: its row's start plus its offset within the row.
+        offsets = np.arange(indptr[-1]) - np.repeat(indptr[:-1], counts)
+        return TopicLists(indptr, self.indices[np.repeat(starts, counts) + offsets])
+
+    def rows_with(self, topics: Collection[int]) -> np.ndarray:
+        """Mask of the lists holding any of ``topics``."""
+        out = np.zeros(len(self), bool)
+        if len(topics) and len(self.indices):
+            hit = np.isin(self.indices, np.fromiter(topics, np.int64, len(topics)))
+            rows = np.repeat(np.arange(len(self)), np.diff(self.indptr))
+            out[rows[hit]] = True
+        return out
+
+    @classmethod
+    def joined(cls, parts: Sequence[TopicLists]) -> TopicLists:
+        """One after the other."""
+        indptr = [np.zeros(1, np.int64)]
+        total = 0
+        for part in parts:
+            indptr.append(part.indptr[1:] + total)
+            total += int(part.indptr[-1])
+        indices = [p.indices for p in parts] + [np.empty(0, np.int32)]
+        return cls(np.concatenate(indptr), np.concatenate(indices))
 
     @classmethod
     def from_lists(cls, lists: Sequence[Sequence[int]]) -> TopicLists:
@@ -757,7 +788,7 @@ def live_engagement(likes: int, collects: int, comments: int) -> float:
 
 def local_stats(
     snap: FeedSnapshot, note_ids: np.ndarray, live: Mapping[int, LiveNote]
-) -> tuple[ItemStats, list[list[int]], np.ndarray]:
+) -> tuple[ItemStats, TopicLists, np.ndarray]:
     """Statistics of a request's candidates only (indexed 0..m-1 in ``note_ids`` order),
     from the snapshot for the notes it knows and from ``live`` for the others, keeping the
     catalogue-wide scales (``popularity_top``, ``trending_top``) the ranker learned on.
@@ -772,7 +803,7 @@ def local_stats(
     trending = np.zeros(m, np.float32)
     created = np.zeros(m, np.float64)
     authors = np.zeros(m, np.int64)
-    topics: list[list[int]] = [[] for _ in range(m)]
+
     dims = (
         lib.stats.embeddings.shape[1]
         if lib is not None and lib.stats.embeddings is not None
@@ -795,19 +826,31 @@ def local_stats(
         for o in rates:
             if o in st.rates:
                 rates[o][known] = st.rates[o][d]
-        for j, di in zip(np.flatnonzero(known), d, strict=True):
-            topics[j] = lib.item_topics[int(di)]
+    # Each candidate's topics: the snapshot's lists gathered at once, then the live ones'
+    # (as CSR arrays, in candidate order).
+    live_topics: list[list[int]] = []
     for j in np.flatnonzero(~known):
         note = live.get(int(note_ids[j]))
+        live_topics.append(list(note.topics) if note is not None else [])
         if note is None:
             continue
         popularity[j] = trending[j] = note.engagement
         created[j] = note.created_at
         authors[j] = note.author_id
-        topics[j] = list(note.topics)
         if note.embedding is not None:
             embeddings[j] = snap.project(note.embedding)
-    topic_matrix = TopicLists.from_lists(topics).matrix(len(snap.topic_slugs))
+    if lib is not None and known.any():
+        source = lib.item_topics
+        if not isinstance(source, TopicLists):
+            source = TopicLists.from_lists(source)
+        gathered = TopicLists.joined(
+            [source.take(dense[known]), TopicLists.from_lists(live_topics)]
+        )
+        order = np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)]))
+        topics = gathered.take(order)
+    else:
+        topics = TopicLists.from_lists(live_topics)
+    topic_matrix = topics.matrix(len(snap.topic_slugs))
     has_embeddings = lib is not None and lib.stats.embeddings is not None
     stats = ItemStats(
         popularity=popularity,

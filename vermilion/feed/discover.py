@@ -32,6 +32,7 @@ statement per page).
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
 import json
 import time
@@ -800,13 +801,17 @@ class _Request:
             self.reader = reader
         else:
             self.reader = _read_reader(viewer, reset_at)
-        # What the reader may browse is the public notes of active people (one simple
-        # query, ``browsable_notes(None)``) minus those of people blocked either way
-        # (``reader.blocked``, read once): the same set as ``browsable_notes(viewer)``.
-        self.public = browsable_notes(None)
         hidden = (self.snap.topic_index(s) for s in self.reader.hidden_topics)
         self.hidden_topic_ids = {t for t in hidden if t is not None}
         self._load_state(position)
+
+    @functools.cached_property
+    def public(self) -> QuerySet[Note]:
+        """What the reader may browse: the public notes of active people (one simple
+        query, ``browsable_notes(None)``) minus those of people blocked either way
+        (``reader.blocked``, read once), the same set as ``browsable_notes(viewer)``. Made
+        when first needed (the live sources' reads): most pages never query it."""
+        return browsable_notes(None)
 
     # state ---------------------------------------------------------------------------------
 
@@ -843,9 +848,12 @@ class _Request:
         if self.viewer is None:
             save_state(self.state_key, self.session, durable=False, ttl=ANONYMOUS_STATE_SECONDS)
             return
+        # Oldest first, as kept (``_load_state`` reads them in that order): what is served
+        # now goes last, and the oldest go beyond ``SEEN_MAX``.
         for note_id in served:
+            self.seen.pop(note_id, None)
             self.seen[note_id] = self.now
-        newest = sorted(self.seen.items(), key=lambda kv: kv[1])[-SEEN_MAX:]
+        newest = list(self.seen.items())[-SEEN_MAX:]
         sessions = dict(self.user_state["sessions"])
         sessions.pop(str(self.session_id), None)
         sessions[str(self.session_id)] = self.session  # newest last
@@ -967,17 +975,16 @@ class _Request:
     def _topic_ids(self, slugs: Iterable[str]) -> list[int]:
         return [t for t in (self.snap.topic_index(s) for s in slugs) if t is not None]
 
-    def allowed(self, note_ids: np.ndarray, authors: np.ndarray, topics: list[list[int]]):
+    def allowed(self, note_ids: np.ndarray, authors: np.ndarray, topics: artifacts.TopicLists):
         """Candidates passing the reader's hides and the channel (notes read live were
         filtered by channel in their query already)."""
         ok = ~np.isin(authors, np.fromiter(self.reader.hidden_authors, np.int64))
-        known = self.snap.dense(note_ids) >= 0
-        channel_topic = self.snap.topic_index(self.slug) if self.channel is not None else None
-        for j, ts in enumerate(topics):
-            hidden = bool(self.hidden_topic_ids.intersection(ts))
-            elsewhere = self.channel is not None and known[j] and channel_topic not in ts
-            if hidden or elsewhere:
-                ok[j] = False
+        ok &= ~topics.rows_with(self.hidden_topic_ids)
+        if self.channel is not None:
+            known = self.snap.dense(note_ids) >= 0
+            channel_topic = self.snap.topic_index(self.slug)
+            in_channel = topics.rows_with([channel_topic] if channel_topic is not None else [])
+            ok &= ~known | in_channel
         return ok
 
     def visible(self, note_ids: np.ndarray) -> np.ndarray:
@@ -1071,7 +1078,7 @@ class _Request:
         ok = self.allowed(cands.items, authors, topics)
         cands = cands.subset(ok)
         stats = artifacts.subset_stats(stats, ok)
-        topics = [t for t, keep in zip(topics, ok, strict=True) if keep]
+        topics = topics.take(np.flatnonzero(ok))
         authors = authors[ok]
 
         m = len(cands)

@@ -438,3 +438,25 @@ def test_pipeline_serves_new_users_from_interests_and_follows():
     followed = cands.items[cands.ranks["followed"] >= 0]
     assert set(followed.tolist()) == {18, 13, 8, 3}
     assert followed[np.argmax(cands.scores["followed"][cands.ranks["followed"] >= 0])] == 18
+
+
+# --- topic lists as CSR arrays (artifacts.TopicLists), gathered per request ----------------
+
+topic_lists = st.lists(st.lists(st.integers(0, 12), max_size=5), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lists=topic_lists, more=topic_lists, data=st.data())
+def test_topic_lists_take_join_and_match_as_lists_would(lists, more, data):
+    from vermilion.feed.artifacts import TopicLists
+
+    csr = TopicLists.from_lists(lists)
+    assert [csr[i] for i in range(len(csr))] == lists
+    rows = data.draw(st.lists(st.integers(0, max(0, len(lists) - 1)), max_size=40))
+    rows = rows if lists else []
+    taken = csr.take(np.asarray(rows, np.int64))
+    assert [taken[i] for i in range(len(taken))] == [lists[r] for r in rows]
+    joined = TopicLists.joined([csr, TopicLists.from_lists(more)])
+    assert [joined[i] for i in range(len(joined))] == lists + more
+    wanted = data.draw(st.sets(st.integers(0, 12), max_size=3))
+    assert joined.rows_with(wanted).tolist() == [bool(wanted & set(t)) for t in lists + more]
