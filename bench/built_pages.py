@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -35,15 +34,21 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feed_latency import BENCH_DIR, PG_URL, REDIS_URL, in_memory, mode_env, vacuum  # noqa: E402
+from feed_latency import (  # noqa: E402
+    data_set_arguments,
+    data_sets,
+    in_memory,
+    mode_env,
+    pick_readers,
+    vacuum,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--modes", default="sqlite,postgres")
-    parser.add_argument("--seed", type=int, default=1)
+    data_set_arguments(parser, "built_pages.json")
     parser.add_argument("--readers", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
@@ -56,24 +61,12 @@ def main() -> None:
     parser.add_argument(
         "--no-sections", action="store_true", help="do not time the steps (SECTIONS)"
     )
-    parser.add_argument("--pg-url", default=PG_URL)
-    parser.add_argument("--redis-url", default=REDIS_URL)
-    parser.add_argument("--worker-nice", type=int, default=None)
-    parser.add_argument("--cold", action="store_true", help="do not hold the data set in memory")
-    parser.add_argument("--data-root", default=str(BENCH_DIR))
-    parser.add_argument("--json", default=str(BENCH_DIR / "built_pages.json"))
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         measure(args)
         return
     out = {}
-    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
-        data_dir = Path(args.data_root) / f"feed-{mode}"
-        if not (data_dir / "seeded.json").exists():
-            print(f"{mode}: no data set in {data_dir} (run feed_latency.py first)")
-            continue
-        print(f"== {mode} ==", flush=True)
+    for mode, data_dir in data_sets(args):
         if mode == "postgres":
             vacuum(args.pg_url)
         command = [sys.executable, __file__, "--child", "--seed", str(args.seed)]
@@ -134,22 +127,9 @@ def measure(args) -> None:
     from vermilion.accounts.services import issue_token
     from vermilion.core import deferred, memory
     from vermilion.feed.discover import forget_state, prepare
-    from vermilion.feed.models import Event
 
     settings.ALLOWED_HOSTS = ["*"]
-    rng = random.Random(args.seed)
-    ids = list(User.objects.order_by("id").values_list("id", flat=True))
-    rng.shuffle(ids)
-    readers: list[int] = []
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        active = set(
-            Event.objects.filter(user_id__in=chunk).values_list("user_id", flat=True).distinct()
-        )
-        readers += [i for i in chunk if i in active]
-        if len(readers) >= args.readers:
-            break
-    people = User.objects.in_bulk(readers[: args.readers])
+    people = User.objects.in_bulk(pick_readers(args.readers, args.seed))
     tokens = {pk: issue_token(user, "built-pages-bench") for pk, user in people.items()}
     client = Client(HTTP_HOST="127.0.0.1")
 

@@ -521,19 +521,7 @@ def prepare(args) -> None:
     # Each configuration starts alike: no prepared page, no queued preparation.
     Job.objects.filter(name="feed.prepare").delete()
     FeedState.objects.filter(key__startswith="p:").delete()
-    rng = random.Random(args.seed)
-    ids = list(User.objects.order_by("id").values_list("id", flat=True))
-    rng.shuffle(ids)
-    readers = []
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        active = set(
-            Event.objects.filter(user_id__in=chunk).values_list("user_id", flat=True).distinct()
-        )
-        readers += [i for i in chunk if i in active]
-        if len(readers) >= args.readers:
-            break
-    readers = readers[: args.readers]
+    readers = pick_readers(args.readers, args.seed)
     # ... and the state of a reader who has not used the feed yet: runs compare only if
     # each starts from the seeded history, not from the seen sets earlier runs left.
     FeedState.objects.filter(key__in=[f"u:{r}" for r in readers]).delete()
@@ -563,6 +551,52 @@ def prepare(args) -> None:
             }
         )
     )
+
+
+def pick_readers(n: int, seed: int) -> list[int]:
+    """``n`` people with feed events, drawn at random (``seed``): the benchmarks' readers
+    (Django set up)."""
+    from vermilion.accounts.models import User
+    from vermilion.feed.models import Event
+
+    rng = random.Random(seed)
+    ids = list(User.objects.order_by("id").values_list("id", flat=True))
+    rng.shuffle(ids)
+    readers: list[int] = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        active = set(
+            Event.objects.filter(user_id__in=chunk).values_list("user_id", flat=True).distinct()
+        )
+        readers += [i for i in chunk if i in active]
+        if len(readers) >= n:
+            break
+    return readers[:n]
+
+
+def data_set_arguments(parser: argparse.ArgumentParser, json_name: str) -> None:
+    """The options of a script that measures on the data sets this one leaves
+    (``data_sets``)."""
+    parser.add_argument("--modes", default="sqlite,postgres")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--redis-url", default=REDIS_URL)
+    parser.add_argument("--worker-nice", type=int, default=None)
+    parser.add_argument("--cold", action="store_true", help="do not hold the data set in memory")
+    parser.add_argument("--data-root", default=str(BENCH_DIR))
+    parser.add_argument("--json", default=str(BENCH_DIR / json_name))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+
+
+def data_sets(args):
+    """``(mode, data dir)`` of each of ``--modes`` whose data set this script completed."""
+    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+        data_dir = Path(args.data_root) / f"feed-{mode}"
+        if not (data_dir / "seeded.json").exists():
+            print(f"{mode}: no data set in {data_dir} (run feed_latency.py first)")
+            continue
+        print(f"== {mode} ==", flush=True)
+        yield mode, data_dir
 
 
 if __name__ == "__main__":

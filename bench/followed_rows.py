@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feed_latency import BENCH_DIR, PG_URL, REDIS_URL, in_memory, mode_env  # noqa: E402
+from feed_latency import data_set_arguments, data_sets, in_memory, mode_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (20, 50, 150, 300)
@@ -33,28 +33,15 @@ SIZES = (20, 50, 150, 300)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--modes", default="sqlite,postgres")
-    parser.add_argument("--seed", type=int, default=1)
+    data_set_arguments(parser, "followed_rows.json")
     parser.add_argument("--draws", type=int, default=10, help="author sets per size")
     parser.add_argument("--reps", type=int, default=5, help="timings of each set")
-    parser.add_argument("--pg-url", default=PG_URL)
-    parser.add_argument("--redis-url", default=REDIS_URL)
-    parser.add_argument("--worker-nice", type=int, default=None)
-    parser.add_argument("--cold", action="store_true", help="do not hold the data set in memory")
-    parser.add_argument("--data-root", default=str(BENCH_DIR))
-    parser.add_argument("--json", default=str(BENCH_DIR / "followed_rows.json"))
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         measure(args)
         return
     out = {}
-    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
-        data_dir = Path(args.data_root) / f"feed-{mode}"
-        if not (data_dir / "seeded.json").exists():
-            print(f"{mode}: no data set in {data_dir} (run feed_latency.py first)")
-            continue
-        print(f"== {mode} ==", flush=True)
+    for mode, data_dir in data_sets(args):
         command = [sys.executable, __file__, "--child", "--seed", str(args.seed)]
         command += ["--draws", str(args.draws), "--reps", str(args.reps)]
         with in_memory(mode, args, data_dir):
