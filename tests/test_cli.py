@@ -54,6 +54,27 @@ def test_secret_key_is_generated_once_and_kept(data_env, tmp_path):
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.parametrize(("prepared", "threshold"), [(None, "2"), ("1", "2"), ("0", "None")])
+def test_postgresql_prepares_hot_statements_unless_turned_off(data_env, prepared, threshold):
+    """VERMILION_DB_PREPARED=0 (PgBouncer in transaction mode) leaves psycopg never
+    preparing; otherwise each connection prepares a hand-written statement after two uses."""
+    env = {
+        **data_env,
+        "DJANGO_SETTINGS_MODULE": "vermilion.settings",
+        "VERMILION_DATABASE_URL": "postgres://someone@db.invalid:5432/vermilion",
+    }
+    if prepared is not None:
+        env["VERMILION_DB_PREPARED"] = prepared
+    code = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert out.strip() == threshold
+
+
 def test_serve_runs_web_and_worker(data_env):
     subprocess.run(
         [*VERMILION, "migrate", "--noinput", "-v", "0"], env=data_env, check=True, cwd=ROOT

@@ -78,9 +78,17 @@ def in_ids(column: str, ids: Iterable[int]) -> tuple[str, list]:
 
 def select_list(model, alias: str, fields: Sequence[str] | None = None) -> str:
     """The columns of ``model``'s ``fields`` (attribute names; default: all), as ``loader``
-    reads them, qualified by ``alias``."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in _fields(model, fields))
+    reads them, qualified by ``alias`` (made once per model, alias and fields)."""
+    key = (model, alias, tuple(fields) if fields is not None else None, connection.vendor)
+    made = _select_lists.get(key)
+    if made is None:
+        quote = connection.ops.quote_name
+        made = ", ".join(f"{alias}.{quote(f.column)}" for f in _fields(model, fields))
+        _select_lists[key] = made
+    return made
+
+
+_select_lists: dict[tuple, str] = {}
 
 
 def loader(model, fields: Sequence[str] | None = None) -> Callable[[Sequence], object]:

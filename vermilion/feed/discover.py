@@ -1471,9 +1471,10 @@ def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
 # --- prepared pages -------------------------------------------------------------------------
 #
 # Putting a ranked page together reads the whole reader (14 statements) and ranks a
-# few hundred candidates: 40-50 ms at a million notes over HTTP. So once a signed-in reader
-# is served a page, the ``feed.prepare`` job puts their next one together (``prepare``) and keeps it
-# under ``p:<user>:<channel>``; asking for it then costs a few reads by key
+# few hundred candidates: 40-50 ms at a million notes over HTTP. So once a signed-in
+# reader is served a page, the ``feed.prepare`` job puts their next one together
+# (``prepare``) and keeps it under ``p:<user>:<channel>``; asking for it then costs a few
+# reads by key
 # (``_prepared_page``). A continuation of the session and a new session both take it (for a
 # signed-in reader both mean "what I have not seen yet"). What changed since is respected:
 # notes seen, hidden or by someone blocked since drop out (the spares fill in), and a

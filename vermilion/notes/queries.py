@@ -84,8 +84,8 @@ def public_notes(note_ids) -> dict[int, Note]:
     for row in rows:
         note = make_note(row[:n_note])
         user = make_user(row[n_note : n_note + n_user])
-        avatar = row[n_note + n_user :]
-        User.avatar.field.set_cached_value(user, make_media(avatar) if avatar[0] else None)
+        avatar = make_media(row[n_note + n_user :]) if user.avatar_id is not None else None
+        User.avatar.field.set_cached_value(user, avatar)
         Note.author.field.set_cached_value(note, user)
         found[note.pk] = note
     return found

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from vermilion.accounts.models import User
 from vermilion.core import sql
 from vermilion.media.models import Media
-from vermilion.notes.models import Note
+from vermilion.notes.models import Note, NoteMedia
 from vermilion.notes.presenters import note_dicts
 from vermilion.notes.queries import public_note_authors, public_notes, visible_notes_for
 
@@ -91,8 +91,12 @@ def test_note_dicts_from_either_load_are_the_same(mixed, make_user):
     ours = [public_notes(public)[pk] for pk in sorted(public)]
     for who in (None, viewer):
         assert note_dicts(ours, who) == note_dicts(orm, who)
-    media = note_dicts(ours, None)[1]["media"]
-    assert len(media) == 3 and media[0]["urls"]  # in order, with their renditions
+    for note, item in zip(ours, note_dicts(ours, None), strict=True):
+        # Each note's media in their order (``_attachments``), with their renditions.
+        ordered = NoteMedia.objects.filter(note=note).order_by("position")
+        assert [m["id"] for m in item["media"]] == [str(a.media_id) for a in ordered]
+        assert all(m["urls"] for m in item["media"])
+    assert len(note_dicts(ours, None)[1]["media"]) == 3
 
 
 def test_loader_defers_what_it_was_not_asked_for(make_user, make_media):
