@@ -22,6 +22,7 @@ scans notes or events at request time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import itertools
 import json
@@ -92,6 +93,7 @@ LONG_DWELL_MS = 8_000
 WINDOW_DAYS = 180
 #: Bounds that keep a rebuild's time and memory in check on a large instance.
 MAX_SIGNALS_PER_KIND = 2_000_000
+#: Notes a snapshot covers (the newest): the catalogue the discover feed ranks.
 MAX_ITEMS = 200_000
 #: Content-embedding neighbour lists are computed for at most this many notes (recently
 #: engaged-with first: theirs are the lists requests read), each against every note.
@@ -209,6 +211,40 @@ class FeedSnapshot:
         pos = np.searchsorted(self.note_ids, ids)
         pos = np.minimum(pos, self.n_items - 1)
         return np.where(self.note_ids[pos] == ids, pos, -1).astype(np.int64)
+
+    @functools.cached_property
+    def by_author(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each author's notes, newest first, as CSR arrays: ``(authors ascending,
+        indptr, dense indices)`` (made once per snapshot: ``unpack`` does)."""
+        if self.lib is None or self.n_items == 0:
+            return np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.int64)
+        authors = np.asarray(self.lib.stats.authors, np.int64)
+        # By author, then newest (highest dense index) first.
+        order = np.lexsort((-np.arange(len(authors)), authors))
+        keys, starts = np.unique(authors[order], return_index=True)
+        return keys, np.append(starts, len(order)).astype(np.int64), order
+
+    def newest_by(self, authors: Sequence[int], per_author: int) -> np.ndarray:
+        """Dense indices of the newest ``per_author`` notes of each of ``authors`` that
+        the snapshot knows, author by author (newest first within each)."""
+        keys, indptr, order = self.by_author
+        wanted = np.asarray(authors, np.int64)
+        if len(keys) == 0 or len(wanted) == 0:
+            return np.empty(0, np.int64)
+        pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        pos = pos[keys[pos] == wanted]
+        starts = indptr[pos]
+        counts = np.minimum(indptr[pos + 1] - starts, per_author)
+        ends = np.cumsum(counts)
+        offsets = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
+        return order[np.repeat(starts, counts) + offsets]
+
+    def topics_of(self, dense: np.ndarray) -> TopicLists:
+        """The topic lists of notes the snapshot knows (dense indices), in that order."""
+        source = self.lib.item_topics
+        if not isinstance(source, TopicLists):  # (a snapshot built in this process)
+            source = TopicLists.from_lists(source)
+        return source.take(dense)
 
     def topic_index(self, slug: str) -> int | None:
         try:
@@ -342,7 +378,7 @@ def unpack(version: int, blob: bytes, meta: Mapping) -> FeedSnapshot:
         stats=stats,
         item_topics=topics,
     )
-    return FeedSnapshot(
+    snap = FeedSnapshot(
         version=version,
         built_at=float(meta.get("built_at", 0.0)),
         note_ids=arrays["note_ids"],
@@ -354,6 +390,8 @@ def unpack(version: int, blob: bytes, meta: Mapping) -> FeedSnapshot:
         rate_priors=dict(meta.get("rate_priors", {})),
         meta=dict(meta),
     )
+    snap.by_author  # noqa: B018  (made now, not by the first request to follow someone)
+    return snap
 
 
 # --- storage and the in-process cache -------------------------------------------------------
@@ -518,9 +556,10 @@ def load_signals(since: datetime, *, limit: int = MAX_SIGNALS_PER_KIND) -> Signa
     return out
 
 
-def _catalogue(limit: int = MAX_ITEMS):
-    """The notes the snapshot covers: the newest ``limit`` public notes of active people,
-    as ``(ids ascending, authors, created_at)``."""
+def _catalogue(limit: int | None = None):
+    """The notes the snapshot covers: the newest ``limit`` (``MAX_ITEMS``) public notes of
+    active people, as ``(ids ascending, authors, created_at)``."""
+    limit = limit or MAX_ITEMS
     from vermilion.notes.models import Note, Visibility
 
     rows = list(
@@ -840,11 +879,8 @@ def local_stats(
         if note.embedding is not None:
             embeddings[j] = snap.project(note.embedding)
     if lib is not None and known.any():
-        source = lib.item_topics
-        if not isinstance(source, TopicLists):
-            source = TopicLists.from_lists(source)
         gathered = TopicLists.joined(
-            [source.take(dense[known]), TopicLists.from_lists(live_topics)]
+            [snap.topics_of(dense[known]), TopicLists.from_lists(live_topics)]
         )
         order = np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)]))
         topics = gathered.take(order)

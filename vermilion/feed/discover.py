@@ -88,6 +88,10 @@ FOLLOWED_CANDIDATES = 100
 #: Followed creators' notes are read per creator: the newest few of the latest follows.
 FOLLOWED_PER_AUTHOR = 10
 MAX_FOLLOWED_AUTHORS = 300
+#: Notes posted since the snapshot was built, read once for everyone: followed creators'
+#: newest notes come from the snapshot and these (``_Request._followed_known``). More
+#: than this since the build (a late one): each reader's are read by index.
+SINCE_SNAPSHOT_MAX = 500
 #: Exploration: notes this young with fewer logged impressions than this are "fresh".
 FRESH_CANDIDATES = 100
 FRESH_MAX_AGE_SECONDS = 3 * 86_400
@@ -909,19 +913,102 @@ class _Request:
         return found.candidates, found.context
 
     def followed_candidates(self, exclude: set[int]) -> tuple[CandidateSet, list[LiveRow]]:
-        """Followed creators' newest notes, read live by index (not from the snapshot)."""
+        """Followed creators' newest notes: the newest ``FOLLOWED_PER_AUTHOR`` of each of
+        the latest ``MAX_FOLLOWED_AUTHORS`` follows, the newest ``FOLLOWED_CANDIDATES`` of
+        them. Returns them as candidates and the rows read live (posted since the
+        snapshot, or read by index) for ``live_notes``."""
         if not self.reader.followees:
             return _no_candidates(), []
-        # Public notes of the followed (never blocked: a block ends the follow), so the
-        # rows depend only on whom: readers following the same people share them. Written
-        # as "neither private nor followers-only", which no index serves, so that planners
-        # walk the author index per followee rather than every public note newest first
-        # (as ``queries.following_feed`` does).
         followees = self.reader.followees[:MAX_FOLLOWED_AUTHORS]  # the latest follows
-        per_author = FOLLOWED_PER_AUTHOR * (3 if self.channel is not None else 1)
-
         # A channel takes its share of more of their notes (one read for every channel).
+        per_author = FOLLOWED_PER_AUTHOR * (3 if self.channel is not None else 1)
         limit = FOLLOWED_CANDIDATES * (3 if self.channel is not None else 1)
+        found = self._followed_known(followees, per_author, limit)
+        if found is None:
+            found = self._followed_read(followees, per_author, limit)
+        ids, authors, rows = found
+        ids, authors = ids[:FOLLOWED_CANDIDATES], authors[:FOLLOWED_CANDIDATES]
+        by_author: dict[int, list[int]] = {}
+        blocked = self.reader.blocked
+        for note_id, author_id in zip(ids.tolist(), authors.tolist(), strict=True):
+            if author_id not in blocked:  # newest first
+                by_author.setdefault(author_id, []).append(note_id)
+        index = CandidateIndex(author_items={a: np.asarray(v) for a, v in by_author.items()})
+        request = UserRequest(
+            history=History(np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0)),
+            followed_authors=list(by_author),
+            exclude=np.fromiter(exclude, np.int64, len(exclude)),
+        )
+        return gather(request, index, CONFIG.limits, sources=("followed",)), rows
+
+    def _followed_known(self, followees: list[int], per_author: int, limit: int):
+        """Followed creators' newest notes among those the feed ranks: the snapshot's
+        catalogue (the newest ``artifacts.MAX_ITEMS`` public notes when it was built:
+        ``FeedSnapshot.newest_by``) and the notes posted since (``_posted_since``, read
+        once for everyone), as ``(ids, authors, rows posted since)``, newest first; None
+        before the first build, or when more was posted since than is kept.
+
+        Like every other source of ranked candidates, it proposes nothing older than the
+        catalogue (at a million notes on the seeded site, about twelve days): a
+        followed creator's older notes are on their profile and in the following feed.
+        What the snapshot says is checked like any snapshot candidate (the notes that may
+        make the page are read through ``public_note_authors``); a note made public after
+        the build, older than the newest the snapshot knows, waits for the next build.
+        Reading them by index instead cost a walk of the author index per followed
+        creator: the biggest single statement of a page put together on request at a
+        million notes (4 ms on PostgreSQL)."""
+        snap = self.snap
+        if snap.lib is None or snap.n_items == 0:
+            return None
+        since = self._posted_since()
+        if since is None:
+            return None
+        wanted = set(followees)
+        theirs = [r for r in since if r.author_id in wanted]
+        dense = snap.newest_by(followees, per_author)
+        # Everything posted since is newer than all the snapshot knows.
+        # (64-bit ids: never through floats, as an empty list would make them.)
+        n = len(theirs)
+        ids = np.fromiter((r.id for r in theirs), np.int64, n)
+        ids = np.concatenate([ids, snap.note_ids[dense]])
+        authors = np.fromiter((r.author_id for r in theirs), np.int64, n)
+        authors = np.concatenate([authors, snap.lib.stats.authors[dense].astype(np.int64)])
+        order = np.argsort(-ids, kind="stable")
+        ids, authors = ids[order], authors[order]
+        keep = _first_per_group(authors, per_author)
+        ids, authors = ids[keep][:limit], authors[keep][:limit]
+        kept = set(ids[: len(theirs)].tolist())  # (theirs come first, if kept)
+        theirs = [r for r in theirs if r.id in kept]
+        if self.channel is not None:
+            shown = {r.id for r in in_channel(theirs, self.channel)}
+            topic = snap.topic_index(self.slug)
+            known = snap.topics_of(snap.dense(ids[len(theirs) :]))
+            ok = np.concatenate(
+                [
+                    np.array([r.id in shown for r in theirs], bool),
+                    known.rows_with([topic] if topic is not None else []),
+                ]
+            )
+            ids, authors = ids[ok], authors[ok]
+            theirs = [r for r in theirs if r.id in shown]
+        return ids, authors, theirs
+
+    def _posted_since(self) -> list[LiveRow] | None:
+        """The public notes posted since the snapshot was built (newer than the newest it
+        knows), newest first, the same for everyone (kept ``LIVE_CACHE_SECONDS``); None
+        when there are ``SINCE_SNAPSHOT_MAX`` or more (a build is overdue)."""
+        newest = int(self.snap.note_ids[-1])
+        public = self.public
+        rows = _cached_rows(
+            f"feed:live:since:{self.snap.version}",
+            lambda: _live_rows(public.filter(id__gt=newest), SINCE_SNAPSHOT_MAX),
+        )
+        return None if len(rows) >= SINCE_SNAPSHOT_MAX else rows
+
+    def _followed_read(self, followees: list[int], per_author: int, limit: int):
+        """Followed creators' newest notes read by index (``followed_rows``), as
+        ``(ids, authors, rows)``, kept ``LIVE_CACHE_SECONDS`` for whoever follows the same
+        people (public notes of the followed: never blocked, as a block ends the follow)."""
 
         def read() -> list[LiveRow]:
             return followed_rows(followees, per_author, limit)
@@ -934,17 +1021,9 @@ class _Request:
             rows = _cached_rows(
                 f"{key}:{self.slug}", lambda: in_channel(_cached_rows(key, read), channel)
             )
-        rows = [r for r in rows[:FOLLOWED_CANDIDATES] if r.author_id not in self.reader.blocked]
-        by_author: dict[int, list[int]] = {}
-        for row in rows:  # newest first
-            by_author.setdefault(row.author_id, []).append(row.id)
-        index = CandidateIndex(author_items={a: np.asarray(v) for a, v in by_author.items()})
-        request = UserRequest(
-            history=History(np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0)),
-            followed_authors=list(by_author),
-            exclude=np.fromiter(exclude, np.int64, len(exclude)),
-        )
-        return gather(request, index, CONFIG.limits, sources=("followed",)), rows
+        ids = np.fromiter((r.id for r in rows), np.int64, len(rows))
+        authors = np.fromiter((r.author_id for r in rows), np.int64, len(rows))
+        return ids, authors, rows
 
     def live_notes(self, rows: Iterable[LiveRow]) -> dict[int, LiveNote]:
         """What the ranker needs of live notes the snapshot does not know (one query for

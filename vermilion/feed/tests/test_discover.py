@@ -479,6 +479,95 @@ def test_followed_notes_are_read_per_author_newest_first(make_user, make_note, m
     assert followed_rows([], 3, 10) == []
 
 
+def test_followed_notes_from_the_snapshot_are_those_read_by_index(
+    make_user, make_note, make_topical, monkeypatch
+):
+    """Followed creators' newest notes come from the snapshot's catalogue and the notes
+    posted since (read once for everyone): the same as reading them by index
+    (``followed_rows``) while the catalogue holds every note; nothing older than it."""
+    from vermilion.feed import discover
+    from vermilion.feed.discover import _Request
+
+    big, small, quiet, other = (make_user(n) for n in ("big", "small", "quiet", "other"))
+    oldest = make_topical(quiet, "food", title="before the catalogue")
+    for i in range(6):
+        make_topical(big, "food" if i % 2 else "travel", title=f"big{i}")
+    for i in range(3):
+        make_topical(small, "food", title=f"small{i}")
+    make_topical(quiet, "food", title="quiet")
+    make_topical(other, "food", title="not followed")
+    make_note(big, title="draft", visibility="private")
+    artifacts.rebuild()
+    # After the build: new notes (one in a channel by hashtag alone), one now private.
+    new_big = make_topical(big, "food", title="big new")
+    make_note(small, title="small new", hashtags=["food"])
+    make_note(small, title="small secret", visibility="private")
+    reader = make_user("reader")
+    followees = [big.pk, small.pk, quiet.pk]
+    food = Interest.objects.get(slug="food")
+
+    def both(channel, per_author, limit):
+        request = _Request(reader, channel, None, None)
+        known = request._followed_known(followees, per_author, limit)
+        read = request._followed_read(followees, per_author, limit)
+        return known, read
+
+    for channel in (None, food):
+        for per_author, limit in ((3, 4), (2, 5), (1, 3), (3, 7), (5, 20)):
+            cache.clear()
+            known, read = both(channel, per_author, limit)
+            assert known is not None
+            assert known[0].tolist() == read[0].tolist()
+            assert known[1].tolist() == read[1].tolist()
+            since = {r.id for r in read[2] if r.id >= new_big.id}
+            assert {r.id for r in known[2]} == since  # rows read live: posted since only
+    assert oldest.id in both(None, 5, 20)[0][0]
+
+    # The notes posted since are read once for everyone: none per reader.
+    cache.clear()
+    _Request(reader, None, None, None)._followed_known(followees, 3, 4)
+    with CaptureQueriesContext(connection) as captured:
+        assert _Request(reader, None, None, None)._followed_known(followees, 3, 4) is not None
+    assert not [q for q in captured if Note._meta.db_table in q["sql"]]
+    # Too many posted since (a late build): read per reader.
+    monkeypatch.setattr(discover, "SINCE_SNAPSHOT_MAX", 2)
+    cache.clear()
+    assert both(None, 3, 4)[0] is None
+    # A catalogue of the newest notes only: nothing older is proposed.
+    monkeypatch.setattr(artifacts, "MAX_ITEMS", 8)
+    monkeypatch.setattr(discover, "SINCE_SNAPSHOT_MAX", 500)
+    artifacts.rebuild()
+    cache.clear()
+    known, read = both(None, 5, 20)
+    first = int(artifacts.current()[0].note_ids[0])
+    assert oldest.id < first and oldest.id in read[0].tolist()
+    assert known[0].tolist() == [i for i in read[0].tolist() if i >= first]
+
+
+def test_a_followed_note_made_private_after_the_build_is_not_served(
+    make_user, make_topical, monkeypatch
+):
+    from vermilion.feed import discover
+
+    monkeypatch.setattr(discover, "FOLLOWED_CANDIDATES", 3)  # the snapshot knows enough
+
+    def read(*args):
+        raise AssertionError("read by index")
+
+    monkeypatch.setattr(discover, "followed_rows", read)
+    authors = crowd(make_user, 8)
+    for i in range(24):
+        make_topical(authors[i % 8], "food", title=f"n{i}")
+    friend, reader = make_user("friend"), make_user("reader")
+    mine = [make_topical(friend, "food", title=f"friend{i}") for i in range(4)]
+    follow(reader, friend)
+    artifacts.rebuild()
+    Note.objects.filter(pk=mine[-1].pk).update(visibility="private")
+    notes, reasons, _cursor = discover_page(reader, None, None)
+    served = {n.id: r for n, r in zip(notes, reasons, strict=True)}
+    assert mine[-1].id not in served and mine[-2].id in served
+
+
 def test_followed_creators_notes_in_a_channel_are_only_the_channels(make_user, make_topical):
     authors = crowd(make_user, 6)
     for i in range(12):

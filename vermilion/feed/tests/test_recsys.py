@@ -460,3 +460,26 @@ def test_topic_lists_take_join_and_match_as_lists_would(lists, more, data):
     assert [joined[i] for i in range(len(joined))] == lists + more
     wanted = data.draw(st.sets(st.integers(0, 12), max_size=3))
     assert joined.rows_with(wanted).tolist() == [bool(wanted & set(t)) for t in lists + more]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    authors=st.lists(st.integers(1, 8), max_size=40),
+    wanted=st.lists(st.integers(0, 10), max_size=8, unique=True),
+    per_author=st.integers(1, 5),
+)
+def test_newest_by_author_is_each_authors_newest_notes(authors, wanted, per_author):
+    """``FeedSnapshot.newest_by``: for each wanted author in turn, their newest
+    ``per_author`` notes the snapshot knows (dense index order is age order)."""
+    from types import SimpleNamespace
+
+    from vermilion.feed.artifacts import FeedSnapshot
+
+    snap = FeedSnapshot.empty([("food", "Food", "美食")])
+    snap.note_ids = np.arange(100, 100 + len(authors), dtype=np.int64)
+    snap.lib = SimpleNamespace(stats=SimpleNamespace(authors=np.asarray(authors, np.int64)))
+    expected = []
+    for author in wanted:
+        theirs = [i for i in range(len(authors) - 1, -1, -1) if authors[i] == author]
+        expected += theirs[:per_author]
+    assert snap.newest_by(wanted, per_author).tolist() == expected
