@@ -1,13 +1,14 @@
 """Serving the discover feed: "for you" and the interest channels, a page at a time.
 
 A request reads, by key or by index only: the snapshot the jobs built (``artifacts``), the
-reader's recent engagements, follows, hides, picked interests and ALS row, followed
-creators' newest notes, the newest notes (exploration), and the reader's feed state. It then
+reader's recent engagements, follows, hides, picked interests and ALS row, the newest notes
+(posted since the build, exploration), and the reader's feed state. It then
 
 1. gathers candidates from every source (``recsys.candidates.gather``: co-engagement and
    content neighbours of recent engagements, ALS, trending, interest pools; followed
-   creators' notes read live) and drops what must not be shown (seen, hidden notes,
-   authors and topics, other channels, notes the reader may not see);
+   creators' newest notes, the snapshot's and those posted since) and drops what must not
+   be shown (seen, hidden notes, authors and topics, other channels, notes the reader may
+   not see);
 2. ranks them with the learned ranker (``recsys.ranker``; its heuristic weights until a
    trained one is stored);
 3. re-ranks (``recsys.rerank``): one note per author in any run of six (also across the
