@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -52,8 +53,18 @@ def _cursor():
     raw = ServerBindingCursor(connection.connection)
     # Wrapped as ``connection.cursor()`` wraps its own: execute wrappers, query logging.
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
+        return _DebugCursor(raw, connection)
     return connection.make_cursor(raw)
+
+
+class _DebugCursor(CursorDebugWrapper):
+    """Logs a statement bound by the server as its text with placeholders: Django asks
+    the cursor for the text it sent, and a server-binding one answers None (the query
+    log, ``CaptureQueriesContext`` and the debug toolbar would show nothing)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def union_all(parts: list[tuple[str, list]]) -> list[tuple]:

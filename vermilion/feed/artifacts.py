@@ -559,7 +559,7 @@ def load_signals(since: datetime, *, limit: int = MAX_SIGNALS_PER_KIND) -> Signa
 def _catalogue(limit: int | None = None):
     """The notes the snapshot covers: the newest ``limit`` (``MAX_ITEMS``) public notes of
     active people, as ``(ids ascending, authors, created_at)``."""
-    limit = limit or MAX_ITEMS
+    limit = MAX_ITEMS if limit is None else limit
     from vermilion.notes.models import Note, Visibility
 
     rows = list(
@@ -741,7 +741,8 @@ def rebuild(now: datetime | None = None) -> BuildReport:
     )
     lap("fit")
 
-    lib.index.author_items = {}  # followed creators' notes are read live, by index
+    # Followed creators' notes are gathered per request (``FeedSnapshot.newest_by``).
+    lib.index.author_items = {}
     projection = None
     if lib.stats.embeddings is not None and valid.any():
         projection = _projection(lib.stats.embeddings, valid, PROJECTED_DIMS)

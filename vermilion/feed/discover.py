@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 import itertools
 import json
 import time
@@ -54,7 +55,7 @@ from vermilion.accounts.models import Interest
 from vermilion.accounts.queries import blocked_ids_subqueries
 from vermilion.core import cursors, deferred, sql
 from vermilion.core.errors import Invalid
-from vermilion.core.ids import new_id
+from vermilion.core.ids import id_for_time, id_time, new_id
 from vermilion.core.text import normalize_tag
 from vermilion.notes.models import Note, NoteHashtag, Visibility
 from vermilion.notes.queries import public_note_authors, public_notes, visible_notes_for
@@ -95,6 +96,8 @@ MAX_FOLLOWED_AUTHORS = 300
 #: a million notes, when the seeded site posts about 12 a minute): each reader's are read
 #: by index.
 SINCE_SNAPSHOT_MAX = 1000
+#: ... read from this long before the newest note the snapshot knows (``_posted_since``).
+SINCE_MARGIN_SECONDS = 120
 #: Exploration: notes this young with fewer logged impressions than this are "fresh".
 FRESH_CANDIDATES = 100
 FRESH_MAX_AGE_SECONDS = 3 * 86_400
@@ -123,10 +126,11 @@ SESSIONS_MAX = 8
 #: seen set covers it).
 SESSION_SERVED_MAX = 1000
 ANONYMOUS_STATE_SECONDS = 86_400
-#: Live sources are cached this long: followed creators' newest notes (keyed by who is
-#: followed), the fresh notes and the first newest-first batch (the same public notes for
-#: everyone; each reader's blocks are applied after). A note posted a few seconds ago may
-#: wait that long for the discover feed (the following feed shows it at once).
+#: Live sources are cached this long: the notes posted since the snapshot was built, the
+#: fresh notes and the first newest-first batch (the same public notes for everyone; each
+#: reader's blocks are applied after), and followed creators' newest notes where read by
+#: index (keyed by who is followed). A note posted a few seconds ago may wait that long
+#: for the discover feed (the following feed shows it at once).
 LIVE_CACHE_SECONDS = 15
 #: Picked interests' share of the topic profile next to the one learned from engagements.
 DECLARED_INTEREST_WEIGHT = 0.5
@@ -594,6 +598,10 @@ def followed_rows(authors: list[int], per_author: int, limit: int) -> list[LiveR
     return live_rows_of(sql.fetch(statement, params))
 
 
+def _row_ids(rows: list[LiveRow]) -> np.ndarray:
+    return np.fromiter((r.id for r in rows), np.int64, len(rows))
+
+
 def live_rows_of(rows) -> list[LiveRow]:
     """Live rows from raw ``(id, author_id, created_at, likes_count, collects_count,
     comments_count, features' topics, understood)`` tuples, as a hand-written statement
@@ -936,6 +944,8 @@ class _Request:
         for note_id, author_id in zip(ids.tolist(), authors.tolist(), strict=True):
             if author_id not in blocked:  # newest first
                 by_author.setdefault(author_id, []).append(note_id)
+        proposed = {i for items in by_author.values() for i in items}
+        rows = [r for r in rows if r.id in proposed]
         index = CandidateIndex(author_items={a: np.asarray(v) for a, v in by_author.items()})
         request = UserRequest(
             history=History(np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0)),
@@ -955,11 +965,12 @@ class _Request:
         catalogue (at a million notes on the seeded site, about twelve days): a
         followed creator's older notes are on their profile and in the following feed.
         What the snapshot says is checked like any snapshot candidate (the notes that may
-        make the page are read through ``public_note_authors``); a note made public after
-        the build, older than the newest the snapshot knows, waits for the next build.
-        Reading them by index instead cost a walk of the author index per followed
-        creator: the biggest single statement of a page put together on request at a
-        million notes (2.5-4 ms on PostgreSQL)."""
+        make the page are read through ``public_note_authors``), so a note deleted or
+        made private since the build still takes one of its author's places here and
+        drops out later; one made public after the build, older than what was posted
+        since, waits for the next build. Reading them by index instead cost a walk of the
+        author index per followed creator: the biggest single statement of a page put
+        together on request at a million notes (2.5-4 ms on PostgreSQL)."""
         snap = self.snap
         if snap.lib is None or snap.n_items == 0:
             return None
@@ -969,44 +980,55 @@ class _Request:
         wanted = set(followees)
         theirs = [r for r in since if r.author_id in wanted]
         dense = snap.newest_by(followees, per_author)
-        # Everything posted since is newer than all the snapshot knows.
         # (64-bit ids: never through floats, as an empty list would make them.)
-        n = len(theirs)
-        ids = np.fromiter((r.id for r in theirs), np.int64, n)
-        ids = np.concatenate([ids, snap.note_ids[dense]])
-        authors = np.fromiter((r.author_id for r in theirs), np.int64, n)
+        ids = np.concatenate([_row_ids(theirs), snap.note_ids[dense]])
+        authors = np.fromiter((r.author_id for r in theirs), np.int64, len(theirs))
         authors = np.concatenate([authors, snap.lib.stats.authors[dense].astype(np.int64)])
         order = np.argsort(-ids, kind="stable")
         ids, authors = ids[order], authors[order]
         keep = _first_per_group(authors, per_author)
         ids, authors = ids[keep][:limit], authors[keep][:limit]
-        kept = set(ids[: len(theirs)].tolist())  # (theirs come first, if kept)
-        theirs = [r for r in theirs if r.id in kept]
+        live = np.isin(ids, _row_ids(theirs))
         if self.channel is not None:
-            shown = {r.id for r in in_channel(theirs, self.channel)}
+            # Those posted since by the channel's share of them (read once for everyone),
+            # the snapshot's by the topics it knows (as ``allowed`` filters its notes).
+            ok = np.isin(ids, _row_ids(self._posted_since(self.channel) or []))
             topic = snap.topic_index(self.slug)
-            known = snap.topics_of(snap.dense(ids[len(theirs) :]))
-            ok = np.concatenate(
-                [
-                    np.array([r.id in shown for r in theirs], bool),
-                    known.rows_with([topic] if topic is not None else []),
-                ]
-            )
-            ids, authors = ids[ok], authors[ok]
-            theirs = [r for r in theirs if r.id in shown]
-        return ids, authors, theirs
+            known = snap.topics_of(snap.dense(ids[~live]))
+            ok[~live] = known.rows_with([topic] if topic is not None else [])
+            ids, authors, live = ids[ok], authors[ok], live[ok]
+        kept = set(ids[live].tolist())
+        return ids, authors, [r for r in theirs if r.id in kept]
 
-    def _posted_since(self) -> list[LiveRow] | None:
-        """The public notes posted since the snapshot was built (newer than the newest it
-        knows), newest first, the same for everyone (kept ``LIVE_CACHE_SECONDS``); None
-        when there are ``SINCE_SNAPSHOT_MAX`` or more (a build is overdue)."""
-        newest = int(self.snap.note_ids[-1])
+    def _posted_since(self, channel: Interest | None = None) -> list[LiveRow] | None:
+        """The public notes posted since the snapshot was built that it does not know
+        (``channel``: those in it), newest first, the same for everyone (kept
+        ``LIVE_CACHE_SECONDS``); None when more than ``SINCE_SNAPSHOT_MAX`` (a build is
+        overdue). Read from ``SINCE_MARGIN_SECONDS`` before the newest note it knows: ids
+        are made before the note is written, so one made just before the build read the
+        catalogue can be written just after."""
+        key = f"feed:live:since:{self.snap.version}"
+        if channel is None:
+            rows = self._since(key)
+        else:
+            rows = _cached_rows(
+                f"{key}:{channel.slug}", lambda: in_channel(self._since(key), channel)
+            )
+        return rows if len(rows) <= SINCE_SNAPSHOT_MAX else None
+
+    def _since(self, key: str) -> list[LiveRow]:
+        snap = self.snap
         public = self.public
-        rows = _cached_rows(
-            f"feed:live:since:{self.snap.version}",
-            lambda: _live_rows(public.filter(id__gt=newest), SINCE_SNAPSHOT_MAX),
-        )
-        return None if len(rows) >= SINCE_SNAPSHOT_MAX else rows
+        start = id_for_time(id_time(int(snap.note_ids[-1])) - SINCE_MARGIN_SECONDS)
+
+        def read() -> list[LiveRow]:
+            rows = _live_rows(public.filter(id__gt=start), SINCE_SNAPSHOT_MAX + 1)
+            if len(rows) > SINCE_SNAPSHOT_MAX:
+                return rows  # too many: maybe more than that the snapshot does not know
+            unknown = snap.dense(_row_ids(rows)) < 0
+            return [r for r, new in zip(rows, unknown.tolist(), strict=True) if new]
+
+        return _cached_rows(key, read)
 
     def _followed_read(self, followees: list[int], per_author: int, limit: int):
         """Followed creators' newest notes read by index (``followed_rows``), as
@@ -1016,7 +1038,8 @@ class _Request:
         def read() -> list[LiveRow]:
             return followed_rows(followees, per_author, limit)
 
-        who = zlib.crc32(np.asarray(sorted(followees), np.int64).tobytes())
+        who = hashlib.blake2b(np.asarray(sorted(followees), np.int64).tobytes(), digest_size=12)
+        who = who.hexdigest()
         key = f"feed:live:followed:{per_author}:{len(followees)}:{who}"
         rows = _cached_rows(key, read)  # shared by every channel
         if self.channel is not None:
@@ -1024,9 +1047,8 @@ class _Request:
             rows = _cached_rows(
                 f"{key}:{self.slug}", lambda: in_channel(_cached_rows(key, read), channel)
             )
-        ids = np.fromiter((r.id for r in rows), np.int64, len(rows))
         authors = np.fromiter((r.author_id for r in rows), np.int64, len(rows))
-        return ids, authors, rows
+        return _row_ids(rows), authors, rows
 
     def live_notes(self, rows: Iterable[LiveRow]) -> dict[int, LiveNote]:
         """What the ranker needs of live notes the snapshot does not know (one query for

@@ -18,7 +18,7 @@ from vermilion.engagement.services import collect, like
 from vermilion.feed import artifacts, understanding
 from vermilion.feed.discover import PAGE_SIZE, discover_page
 from vermilion.feed.models import Event, FeedPreference, FeedState, Hide, NoteFeatures
-from vermilion.notes.models import Note
+from vermilion.notes.models import Note, NoteHashtag
 
 pytestmark = pytest.mark.django_db
 
@@ -523,19 +523,25 @@ def test_followed_notes_from_the_snapshot_are_those_read_by_index(
             assert {r.id for r in known[2]} == since  # rows read live: posted since only
     assert oldest.id in both(None, 5, 20)[0][0]
 
-    # The notes posted since are read once for everyone: none per reader.
-    cache.clear()
-    _Request(reader, None, None, None)._followed_known(followees, 3, 4)
-    with CaptureQueriesContext(connection) as captured:
-        assert _Request(reader, None, None, None)._followed_known(followees, 3, 4) is not None
-    assert not [q for q in captured if Note._meta.db_table in q["sql"]]
+    # The notes posted since (a channel's share of them too) are read once for everyone:
+    # none per reader.
+    for channel in (None, food):
+        cache.clear()
+        _Request(reader, channel, None, None)._followed_known(followees, 3, 4)
+        with CaptureQueriesContext(connection) as captured:
+            again = _Request(reader, channel, None, None)._followed_known(followees, 3, 4)
+        assert again is not None
+        tables = (Note._meta.db_table, NoteHashtag._meta.db_table)
+        assert not [q for q in captured if any(t in q["sql"] for t in tables)]
     # Too many posted since (a late build): read per reader.
     monkeypatch.setattr(discover, "SINCE_SNAPSHOT_MAX", 2)
     cache.clear()
     assert both(None, 3, 4)[0] is None
     # A catalogue of the newest notes only: nothing older is proposed.
+    # (Notes here are seconds apart: none is read as written late.)
     monkeypatch.setattr(artifacts, "MAX_ITEMS", 8)
     monkeypatch.setattr(discover, "SINCE_SNAPSHOT_MAX", 500)
+    monkeypatch.setattr(discover, "SINCE_MARGIN_SECONDS", 0)
     artifacts.rebuild()
     cache.clear()
     known, read = both(None, 5, 20)
@@ -548,13 +554,14 @@ def test_a_followed_note_made_private_after_the_build_is_not_served(
     make_user, make_topical, monkeypatch
 ):
     from vermilion.feed import discover
+    from vermilion.feed.discover import _Request
 
-    monkeypatch.setattr(discover, "FOLLOWED_CANDIDATES", 3)  # the snapshot knows enough
+    monkeypatch.setattr(discover, "FOLLOWED_CANDIDATES", 3)
 
     def read(*args):
         raise AssertionError("read by index")
 
-    monkeypatch.setattr(discover, "followed_rows", read)
+    monkeypatch.setattr(discover, "followed_rows", read)  # the snapshot knows them
     authors = crowd(make_user, 8)
     for i in range(24):
         make_topical(authors[i % 8], "food", title=f"n{i}")
@@ -563,9 +570,39 @@ def test_a_followed_note_made_private_after_the_build_is_not_served(
     follow(reader, friend)
     artifacts.rebuild()
     Note.objects.filter(pk=mine[-1].pk).update(visibility="private")
-    notes, reasons, _cursor = discover_page(reader, None, None)
-    served = {n.id: r for n, r in zip(notes, reasons, strict=True)}
-    assert mine[-1].id not in served and mine[-2].id in served
+    cands, _rows = _Request(reader, None, None, None).followed_candidates(set())
+    assert set(cands.items.tolist()) == {n.id for n in mine[-3:]}  # as the snapshot says
+    notes, _reasons, _cursor = discover_page(reader, None, None)
+    served = {n.id for n in notes}
+    assert len(notes) == PAGE_SIZE and mine[-1].id not in served and mine[-2].id in served
+
+
+def test_a_note_written_just_after_the_build_read_the_catalogue_is_followed(
+    make_user, make_topical, monkeypatch
+):
+    """Ids are made before notes are written: a note whose id is older than the newest
+    the snapshot knows, written after the build read its catalogue, is among the notes
+    posted since."""
+    from vermilion.feed.discover import _Request
+
+    friend, other, reader = make_user("friend"), make_user("other"), make_user("reader")
+    early = [make_topical(friend, "food", title=f"early{i}") for i in range(3)]
+    late = make_topical(friend, "food", title="written late")
+    make_topical(other, "food", title="newest")
+    catalogue = artifacts._catalogue
+
+    def without_late(limit=None):
+        ids, authors, created = catalogue(limit)
+        keep = ids != late.id
+        return ids[keep], authors[keep], created[keep]
+
+    monkeypatch.setattr(artifacts, "_catalogue", without_late)
+    artifacts.rebuild()
+    snap = artifacts.current()[0]
+    assert late.id < snap.note_ids[-1] and snap.dense([late.id])[0] == -1
+    ids, _authors, rows = _Request(reader, None, None, None)._followed_known([friend.pk], 3, 10)
+    assert ids.tolist() == [late.id, early[2].id, early[1].id]
+    assert [r.id for r in rows] == [late.id]  # read live: its features come from its row
 
 
 def test_followed_creators_notes_in_a_channel_are_only_the_channels(make_user, make_topical):

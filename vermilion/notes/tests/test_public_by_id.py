@@ -142,3 +142,14 @@ def test_hand_written_statements_are_prepared_on_postgresql(make_user):
     for _ in range(4):
         assert sql.fetch(statement, [user.pk]) == [("someone",)]
     assert prepared() == 1
+
+
+def test_hand_written_statements_show_in_the_query_log(make_user):
+    """What the debug toolbar and ``CaptureQueriesContext`` read: the statement's text
+    (PostgreSQL's server-bound cursors cannot say what they sent)."""
+    user = make_user("someone")
+    statement = f"SELECT u.username FROM {sql.table(User)} u WHERE u.id = %s"
+    with CaptureQueriesContext(connection) as captured:
+        assert sql.fetch(statement, [user.pk]) == [("someone",)]
+    assert len(captured) == 1
+    assert f"{sql.table(User)} u WHERE u.id = " in captured[0]["sql"]
