@@ -1574,11 +1574,11 @@ def _ranked_page(viewer, channel, position: Position | None, reset_at) -> Page:
 
 # --- prepared pages -------------------------------------------------------------------------
 #
-# Putting a ranked page together reads the whole reader (14 statements) and ranks a
-# few hundred candidates: 40-50 ms at a million notes over HTTP. So once a signed-in
-# reader is served a page, the ``feed.prepare`` job puts their next one together
-# (``prepare``) and keeps it under ``p:<user>:<channel>``; asking for it then costs a few
-# reads by key
+# Putting a ranked page together reads the whole reader (12 statements) and ranks a
+# few hundred candidates: about twice what a prepared page costs over HTTP (17-27 ms at a
+# million notes, p50, docs/feed.md). So once a signed-in reader is served a page, the
+# ``feed.prepare`` job puts their next one together (``prepare``) and keeps it under
+# ``p:<user>:<channel>``; asking for it then costs a few reads by key
 # (``_prepared_page``). A continuation of the session and a new session both take it (for a
 # signed-in reader both mean "what I have not seen yet"). What changed since is respected:
 # notes seen, hidden or by someone blocked since drop out (the spares fill in), and a
@@ -1790,7 +1790,7 @@ def _shared_page(viewer, channel: Interest | None, reset_at) -> Page | None:
     when too little is left. Anonymous readers start every session here (nothing is known
     of them). A signed-in reader starts here in a channel other than the leading ones of
     their own (``_starts_from_shared``) and have no prepared page in: putting a
-    ranked page together for them would cost ~40 ms at a million notes, and the page after
+    ranked page together for them would cost twice as much (docs/feed.md), and the page after
     it is their own (prepared in the background once this one is served)."""
     record, made_now = _shared_record(channel)
     if not record["items"]:
