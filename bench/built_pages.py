@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -35,15 +34,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from feed_latency import (  # noqa: E402
+    child_result,
     data_set_arguments,
     data_sets,
-    in_memory,
     mode_env,
     pick_readers,
     vacuum,
+    write_json,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -78,15 +76,9 @@ def main() -> None:
             command += ["--no-sections"]
         prepared = "1" if args.kind == "prepared" else "0"
         env = {**mode_env(mode, args, data_dir), "VERMILION_FEED_PREPARED_PAGES": prepared}
-        with in_memory(mode, args, data_dir):
-            result = subprocess.run(
-                command, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
-            )
-        out[mode] = json.loads(result.stdout.strip().splitlines()[-1])
+        out[mode] = child_result(mode, args, data_dir, command, env)
         print_report(out[mode])
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2))
-    print(f"\nwritten: {args.json}")
+    write_json(args.json, out)
 
 
 def print_report(result: dict) -> None:

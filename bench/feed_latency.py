@@ -599,5 +599,21 @@ def data_sets(args):
         yield mode, data_dir
 
 
+def child_result(mode: str, args, data_dir: Path, command: list[str], env: dict) -> dict:
+    """Run ``command`` (a script measuring in a process of its own, as ``--child``) on the
+    mode's data set held in memory; returns the JSON its last line printed."""
+    with in_memory(mode, args, data_dir):
+        result = subprocess.run(
+            command, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
+        )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def write_json(path: str, out: dict) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(out, indent=2))
+    print(f"\nwritten: {path}")
+
+
 if __name__ == "__main__":
     main()

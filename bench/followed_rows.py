@@ -19,15 +19,19 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feed_latency import data_set_arguments, data_sets, in_memory, mode_env  # noqa: E402
+from feed_latency import (  # noqa: E402
+    child_result,
+    data_set_arguments,
+    data_sets,
+    mode_env,
+    write_json,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SIZES = (20, 50, 150, 300)
 
 
@@ -44,25 +48,14 @@ def main() -> None:
     for mode, data_dir in data_sets(args):
         command = [sys.executable, __file__, "--child", "--seed", str(args.seed)]
         command += ["--draws", str(args.draws), "--reps", str(args.reps)]
-        with in_memory(mode, args, data_dir):
-            result = subprocess.run(
-                command,
-                env=mode_env(mode, args, data_dir),
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-        out[mode] = json.loads(result.stdout.strip().splitlines()[-1])
+        out[mode] = child_result(mode, args, data_dir, command, mode_env(mode, args, data_dir))
         print(f"{'authors':>8} {'followed_rows ms':>17} {'UNION ALL ms':>13} {'ratio':>6}")
         for n, row in out[mode].items():
             print(
                 f"{n:>8} {row['followed_rows_ms']:>17.2f} {row['union_all_ms']:>13.2f} "
                 f"{row['ratio']:>6.2f}"
             )
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2))
-    print(f"\nwritten: {args.json}")
+    write_json(args.json, out)
 
 
 def measure(args) -> None:

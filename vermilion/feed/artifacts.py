@@ -124,6 +124,16 @@ def epoch(value: datetime) -> float:
 # --- the snapshot a process serves from -----------------------------------------------------
 
 
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + counts[i] - 1`` of every ``i``, one range
+    after the other (the rows of CSR arrays gathered at once)."""
+    counts = np.asarray(counts, np.int64)
+    ends = np.cumsum(counts)
+    # Each position: its range's start plus its offset within the range.
+    offsets = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
+    return np.repeat(np.asarray(starts, np.int64), counts) + offsets
+
+
 class TopicLists(Sequence):
     """Each note's topic indices, read from CSR arrays (no list per note in memory)."""
 
@@ -144,9 +154,7 @@ class TopicLists(Sequence):
         counts = self.indptr[rows + 1] - starts
         indptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(counts, out=indptr[1:])
-        # Each output position's source: its row's start plus its offset within the row.
-        offsets = np.arange(indptr[-1]) - np.repeat(indptr[:-1], counts)
-        return TopicLists(indptr, self.indices[np.repeat(starts, counts) + offsets])
+        return TopicLists(indptr, self.indices[ranges(starts, counts)])
 
     def rows_with(self, topics: Collection[int]) -> np.ndarray:
         """Mask of the lists holding any of ``topics``."""
@@ -234,10 +242,7 @@ class FeedSnapshot:
         pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         pos = pos[keys[pos] == wanted]
         starts = indptr[pos]
-        counts = np.minimum(indptr[pos + 1] - starts, per_author)
-        ends = np.cumsum(counts)
-        offsets = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - counts, counts)
-        return order[np.repeat(starts, counts) + offsets]
+        return order[ranges(starts, np.minimum(indptr[pos + 1] - starts, per_author))]
 
     def topics_of(self, dense: np.ndarray) -> TopicLists:
         """The topic lists of notes the snapshot knows (dense indices), in that order."""

@@ -993,9 +993,7 @@ class _Request:
             # Those posted since by the channel's share of them (read once for everyone),
             # the snapshot's by the topics it knows (as ``allowed`` filters its notes).
             ok = np.isin(ids, _row_ids(self._posted_since(self.channel) or []))
-            topic = snap.topic_index(self.slug)
-            known = snap.topics_of(snap.dense(ids[~live]))
-            ok[~live] = known.rows_with([topic] if topic is not None else [])
+            ok[~live] = self._of_channel(snap.topics_of(snap.dense(ids[~live])))
             ids, authors, live = ids[ok], authors[ok], live[ok]
         kept = set(ids[live].tolist())
         return ids, authors, [r for r in theirs if r.id in kept]
@@ -1038,8 +1036,8 @@ class _Request:
         def read() -> list[LiveRow]:
             return followed_rows(followees, per_author, limit)
 
-        who = hashlib.blake2b(np.asarray(sorted(followees), np.int64).tobytes(), digest_size=12)
-        who = who.hexdigest()
+        followed = np.asarray(sorted(followees), np.int64).tobytes()
+        who = hashlib.blake2b(followed, digest_size=12).hexdigest()
         key = f"feed:live:followed:{per_author}:{len(followees)}:{who}"
         rows = _cached_rows(key, read)  # shared by every channel
         if self.channel is not None:
@@ -1086,10 +1084,14 @@ class _Request:
         ok &= ~topics.rows_with(self.hidden_topic_ids)
         if self.channel is not None:
             known = self.snap.dense(note_ids) >= 0
-            channel_topic = self.snap.topic_index(self.slug)
-            in_channel = topics.rows_with([channel_topic] if channel_topic is not None else [])
-            ok &= ~known | in_channel
+            ok &= ~known | self._of_channel(topics)
         return ok
+
+    def _of_channel(self, topics: artifacts.TopicLists) -> np.ndarray:
+        """Which of the snapshot's topic lists are the channel's (its notes, as the
+        snapshot knows them)."""
+        topic = self.snap.topic_index(self.slug)
+        return topics.rows_with([topic] if topic is not None else [])
 
     def visible(self, note_ids: np.ndarray) -> np.ndarray:
         """Which snapshot candidates the reader may see now (visibility, blocks, deletions:
